@@ -1,0 +1,118 @@
+# vmcore-unzram top-level Makefile (GNU make).
+#
+#   make            build release binaries into build/release/
+#   make check      set up (installs Debian packages), build under ASan+UBSan, run all tests
+#   make demo       set up, build, generate a real-kernel dump, show before/after
+#   make bench      speed/memory ratios on the largest fixture
+#   make fuzz       run every fuzz target for FUZZ_SECONDS each (libFuzzer, clang)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+#
+# VARIANT=release|asan selects the build directory and flags.
+
+VARIANT ?= release
+BUILD   := build/$(VARIANT)
+PREFIX  ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1.0
+FUZZ_SECONDS ?= 60
+
+PKGS := libdw libelf liblz4 lzo2 libzstd zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CC ?= cc
+WARN   := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
+COMMON := -Itests/unit -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DUZ_VERSION='"$(VERSION)"' -g $(WARN) -Ilib $(PKG_CFLAGS)
+ifeq ($(VARIANT),asan)
+  OPT := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else
+  OPT := -O2
+endif
+CFLAGS ?=
+ALL_CFLAGS  := $(COMMON) $(OPT) $(CFLAGS)
+LDLIBS := $(PKG_LIBS) -lpthread -lm
+
+LIB_SRC  := $(sort $(shell find lib -name '*.c'))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIBUZ    := $(BUILD)/libuz.a
+
+POSTPROC_SRC := $(sort $(wildcard postproc/*.c))
+FILTER_SRC   := $(sort $(wildcard filter/*.c))
+UNIT_SRC     := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+HELPER_SRC   := $(sort $(wildcard tests/tools/*.c))
+HELPER_BIN   := $(HELPER_SRC:tests/tools/%.c=$(BUILD)/tests/%)
+
+PROGRAMS := $(if $(POSTPROC_SRC),$(BUILD)/vmcore-unzram) $(if $(FILTER_SRC),$(BUILD)/zram-keep)
+
+.SECONDARY:
+.PHONY: all check unit demo bench fuzz install clean setup
+all: $(LIBUZ) $(PROGRAMS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBUZ): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/vmcore-unzram: $(POSTPROC_SRC:%.c=$(BUILD)/%.o) $(LIBUZ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/zram-keep: $(FILTER_SRC:%.c=$(BUILD)/%.o) $(LIBUZ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBUZ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBUZ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+unit: $(LIBUZ) $(PROGRAMS) $(UNIT_BIN) $(HELPER_BIN)
+
+setup:
+	bash tools/setup.sh all
+
+# The README's test command.  Builds under ASan+UBSan and runs everything.
+check: setup
+	$(MAKE) VARIANT=asan unit
+	bash tests/run --build build/asan
+
+demo: setup
+	$(MAKE) VARIANT=release all $(HELPER_BIN)
+	bash tests/vm/demo --build build/release
+
+bench: setup
+	$(MAKE) VARIANT=release all $(HELPER_BIN)
+	bash tests/bench/run --build build/release
+
+# libFuzzer targets: clang, ASan+UBSan, the library rebuilt with coverage.
+FUZZ_BUILD := build/fuzz
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -g -O1 -Ilib $(PKG_CFLAGS) \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+fuzz-build: $(FUZZ_BIN)
+fuzz: setup
+	$(MAKE) fuzz-build
+	bash tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	for m in docs/*.8; do [ -e "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man8/; done; true
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(POSTPROC_SRC:%.c=$(BUILD)/%.d) $(FILTER_SRC:%.c=$(BUILD)/%.d)

@@ -1,0 +1,131 @@
+/* dump.h - reading and rewriting vmcore files (the dump-format layer).
+ *
+ * Owns: the on-disk formats (ELF64 /proc/vmcore, QEMU and makedumpfile -E
+ * ELF; makedumpfile's kdump-compressed format, also as written by QEMU; the
+ * flattened format), the physical-page view of a dump (which PFNs are
+ * present, zero, filtered out or holes, and their bytes), the notes
+ * (VMCOREINFO, PRSTATUS), and writing a copy with pages replaced or added.
+ *
+ * Does not own: any kernel knowledge (virtual addresses, page tables,
+ * symbols): that is lib/kernel.  Memory use is bounded and independent of
+ * the dump size: page data is streamed, and random reads go through a small
+ * cache.
+ */
+#ifndef UZ_DUMP_H
+#define UZ_DUMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../error.h"
+
+enum uz_dump_format {
+	UZ_DUMP_ELF,       /* ELF64 core (kernel /proc/vmcore, QEMU, makedumpfile -E) */
+	UZ_DUMP_KDUMP,     /* makedumpfile kdump-compressed ("KDUMP   " signature) */
+	UZ_DUMP_FLAT,      /* makedumpfile flattened kdump-compressed (read only) */
+};
+
+enum uz_arch {
+	UZ_ARCH_UNKNOWN = 0,
+	UZ_ARCH_X86_64,
+	UZ_ARCH_AARCH64,
+};
+
+/* Page compression in a kdump-compressed file (per page; also the writer's choice). */
+enum uz_dump_compress {
+	UZ_COMPRESS_NONE,
+	UZ_COMPRESS_ZLIB,
+	UZ_COMPRESS_LZO,
+	UZ_COMPRESS_SNAPPY,
+	UZ_COMPRESS_ZSTD,
+};
+
+enum uz_page_state {
+	UZ_PAGE_PRESENT,   /* bytes are in the dump */
+	UZ_PAGE_ZERO,      /* in the dump as a zero page (ELF filesz < memsz, kdump zero flag) */
+	UZ_PAGE_EXCLUDED,  /* RAM, but filtered out by makedumpfile */
+	UZ_PAGE_HOLE,      /* not RAM / not described by the dump at all */
+};
+
+struct uz_dump;
+
+/* Open a dump read-only.  Detects the format from its contents. */
+struct uz_error *uz_dump_open(const char *path, struct uz_dump **out);
+void uz_dump_close(struct uz_dump *dump);
+
+enum uz_dump_format uz_dump_format(const struct uz_dump *dump);
+enum uz_arch uz_dump_arch(const struct uz_dump *dump);
+uint64_t uz_dump_page_size(const struct uz_dump *dump);
+/* One past the highest PFN the dump describes. */
+uint64_t uz_dump_max_pfn(const struct uz_dump *dump);
+/* The VMCOREINFO text (NUL-terminated) or NULL if the dump has none. */
+const char *uz_dump_vmcoreinfo(const struct uz_dump *dump);
+/* True if makedumpfile marked the dump incomplete (cut short). */
+bool uz_dump_incomplete(const struct uz_dump *dump);
+
+struct uz_error *uz_dump_page_state(struct uz_dump *dump, uint64_t pfn,
+				    enum uz_page_state *state);
+/* Read one whole page.  PRESENT and ZERO pages succeed; EXCLUDED and HOLE
+ * pages fail with UZ_ERR_FAULT naming the PFN and why. */
+struct uz_error *uz_dump_read_page(struct uz_dump *dump, uint64_t pfn, void *buf);
+/* Read len bytes at a physical address (may cross pages). */
+struct uz_error *uz_dump_read_phys(struct uz_dump *dump, uint64_t paddr,
+				   void *buf, size_t len);
+
+/* Iterate the present (and zero) PFNs in increasing order.  *pfn is the
+ * starting point on input and the found PFN on output; returns
+ * UZ_ERR_NOT_FOUND when there are no more. */
+struct uz_error *uz_dump_next_pfn(struct uz_dump *dump, uint64_t *pfn);
+
+/* ---- writing ---- */
+
+/* One page of the output that differs from the input.  Patches are passed
+ * sorted by pfn, unique.  A pfn below uz_dump_max_pfn() replaces that page
+ * (it must be PRESENT or ZERO in the input); a pfn at or above it adds a
+ * new page. */
+struct uz_page_patch {
+	uint64_t pfn;
+};
+
+/* Produces the bytes of patches[index] (page_size bytes) on demand, so that
+ * the caller never holds all the new pages in memory at once. */
+typedef struct uz_error *uz_patch_fill_fn(void *ctx, size_t index, void *page);
+
+struct uz_dump_write_options {
+	/* Output format/compression; defaults (set by uz_dump_write_options_init)
+	 * are the input's own. */
+	enum uz_dump_format format;
+	enum uz_dump_compress compress;
+	/* An extra ELF note added to the output (e.g. the rewrite record):
+	 * name "VMCOREUNZRAM"-style, type, descriptor bytes.  NULL for none. */
+	const char *note_name;
+	uint32_t note_type;
+	const void *note_desc;
+	size_t note_desc_len;
+	/* ELF only: append to `out_path` which is a copy of the input made by
+	 * the caller? No: in_place means out_path == input path, opened for
+	 * append, cost proportional to the patches.  Falls back to a streaming
+	 * rewrite (and says so through *fell_back) when the layout has no room. */
+	bool in_place;
+	bool *fell_back;
+};
+
+void uz_dump_write_options_init(const struct uz_dump *in,
+				struct uz_dump_write_options *opts);
+
+/* Stream the input to out_path with the patches applied.  Every byte not
+ * patched stays identical (compressed page data is copied, not recompressed,
+ * when the compression is unchanged).  Writes to a temporary file next to
+ * out_path (mode 0600), fsyncs it and renames it only when complete. */
+struct uz_error *uz_dump_write(struct uz_dump *in, const char *out_path,
+			       const struct uz_page_patch *patches, size_t n_patches,
+			       uz_patch_fill_fn *fill, void *fill_ctx,
+			       const struct uz_dump_write_options *opts);
+
+/* Find an ELF note in the dump by name (e.g. the rewrite record); returns
+ * UZ_ERR_NOT_FOUND if absent.  *desc points into dump-owned memory. */
+struct uz_error *uz_dump_find_note(struct uz_dump *dump, const char *name,
+				   uint32_t type, const void **desc, size_t *len);
+
+#endif

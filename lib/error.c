@@ -1,0 +1,106 @@
+#include "error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Returned when allocating an error fails; never freed.  Immutable. */
+static char uz_nomem_message[] = "out of memory";
+static struct uz_error uz_nomem_error = { UZ_ERR_NOMEM, 0, uz_nomem_message };
+
+static struct uz_error *error_vcreate(enum uz_error_code code, int errnum,
+				      const char *fmt, va_list ap)
+{
+	struct uz_error *err = malloc(sizeof(*err));
+	if (!err)
+		return &uz_nomem_error;
+	char *msg;
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		free(err);
+		return &uz_nomem_error;
+	}
+	if (errnum) {
+		char *full;
+		if (asprintf(&full, "%s: %s", msg, strerror(errnum)) < 0) {
+			free(msg);
+			free(err);
+			return &uz_nomem_error;
+		}
+		free(msg);
+		msg = full;
+	}
+	err->code = code;
+	err->errnum = errnum;
+	err->message = msg;
+	return err;
+}
+
+struct uz_error *uz_error_create(enum uz_error_code code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct uz_error *err = error_vcreate(code, 0, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+struct uz_error *uz_error_errno(int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct uz_error *err = error_vcreate(UZ_ERR_IO, errnum, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+struct uz_error *uz_error_wrap(struct uz_error *err, const char *fmt, ...)
+{
+	if (!err || err == &uz_nomem_error)
+		return err;
+	char *prefix;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&prefix, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return err; /* keep the original message rather than lose it */
+	char *full;
+	if (asprintf(&full, "%s: %s", prefix, err->message) >= 0) {
+		free(err->message);
+		err->message = full;
+	}
+	free(prefix);
+	return err;
+}
+
+void uz_error_destroy(struct uz_error *err)
+{
+	if (!err || err == &uz_nomem_error)
+		return;
+	free(err->message);
+	free(err);
+}
+
+int uz_error_exit_code(const struct uz_error *err)
+{
+	if (!err)
+		return 0;
+	switch (err->code) {
+	case UZ_ERR_USAGE:
+		return 2;
+	case UZ_ERR_IO:
+		return 3;
+	case UZ_ERR_FORMAT:
+	case UZ_ERR_DECOMPRESS:
+		return 4;
+	case UZ_ERR_UNSUPPORTED:
+		return 5;
+	case UZ_ERR_MISMATCH:
+	case UZ_ERR_NOT_FOUND:
+	case UZ_ERR_FAULT:
+		return 6;
+	case UZ_ERR_NOMEM:
+		return 7;
+	}
+	return 1;
+}
