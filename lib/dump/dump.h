@@ -23,7 +23,8 @@
 enum uz_dump_format {
 	UZ_DUMP_ELF,       /* ELF64 core (kernel /proc/vmcore, QEMU, makedumpfile -E) */
 	UZ_DUMP_KDUMP,     /* makedumpfile kdump-compressed ("KDUMP   " signature) */
-	UZ_DUMP_FLAT,      /* makedumpfile flattened kdump-compressed (read only) */
+	UZ_DUMP_FLAT,      /* makedumpfile flattened file (-F; read only; contents
+			    * kdump-compressed or ELF, see uz_dump_contents_format) */
 };
 
 enum uz_arch {
@@ -43,14 +44,19 @@ enum uz_dump_compress {
 
 enum uz_page_state {
 	UZ_PAGE_PRESENT,   /* bytes are in the dump */
-	UZ_PAGE_ZERO,      /* in the dump as a zero page (ELF filesz < memsz, kdump zero flag) */
-	UZ_PAGE_EXCLUDED,  /* RAM, but filtered out by makedumpfile */
+	UZ_PAGE_ZERO,      /* ELF zero fill (p_filesz < p_memsz); kdump files store
+			    * zero pages as data, so they are PRESENT there */
+	UZ_PAGE_EXCLUDED,  /* RAM, but filtered out by makedumpfile (or, in an
+			    * incomplete kdump file, its data never written) */
 	UZ_PAGE_HOLE,      /* not RAM / not described by the dump at all */
 };
 
 struct uz_dump;
 
-/* Open a dump read-only.  Detects the format from its contents. */
+/* Open a dump read-only.  Detects the format from its contents.  The file
+ * must be seekable (standard input is not supported yet).  Errors:
+ * UZ_ERR_IO, UZ_ERR_FORMAT (corrupt/truncated, naming what and where),
+ * UZ_ERR_UNSUPPORTED (ELF32, big-endian, other machines, split kdump). */
 struct uz_error *uz_dump_open(const char *path, struct uz_dump **out);
 void uz_dump_close(struct uz_dump *dump);
 
@@ -59,6 +65,10 @@ enum uz_arch uz_dump_arch(const struct uz_dump *dump);
 uint64_t uz_dump_page_size(const struct uz_dump *dump);
 /* One past the highest PFN the dump describes. */
 uint64_t uz_dump_max_pfn(const struct uz_dump *dump);
+/* For a flattened file uz_dump_format() says UZ_DUMP_FLAT; this says what
+ * the reassembled contents are (UZ_DUMP_KDUMP or UZ_DUMP_ELF).  For other
+ * files it equals uz_dump_format(). */
+enum uz_dump_format uz_dump_contents_format(const struct uz_dump *dump);
 /* The VMCOREINFO text (NUL-terminated) or NULL if the dump has none. */
 const char *uz_dump_vmcoreinfo(const struct uz_dump *dump);
 /* True if makedumpfile marked the dump incomplete (cut short). */
@@ -78,6 +88,31 @@ struct uz_error *uz_dump_read_phys(struct uz_dump *dump, uint64_t paddr,
  * UZ_ERR_NOT_FOUND when there are no more. */
 struct uz_error *uz_dump_next_pfn(struct uz_dump *dump, uint64_t *pfn);
 
+/* ELF PT_LOAD segments in program-header order (kdump files have none:
+ * count 0).  vaddr is p_vaddr as written (0 in QEMU dumps). */
+struct uz_dump_segment {
+	uint64_t paddr, vaddr, memsz, filesz;
+};
+size_t uz_dump_segment_count(const struct uz_dump *dump);
+bool uz_dump_segment(const struct uz_dump *dump, size_t index, struct uz_dump_segment *seg);
+
+/* phys_base recorded by makedumpfile/QEMU in the kdump sub-header; false
+ * when the dump does not record it (ELF). */
+bool uz_dump_phys_base(const struct uz_dump *dump, uint64_t *phys_base);
+
+/* ---- notes ---- */
+
+struct uz_dump_note {
+	const char *name;       /* "CORE", "VMCOREINFO", "QEMU", ... */
+	uint32_t type;          /* NT_PRSTATUS = 1, ... */
+	const void *desc;       /* dump-owned memory */
+	size_t len;
+};
+/* Iterate all notes in file order: *cursor = 0 to start; returns
+ * UZ_ERR_NOT_FOUND after the last one. */
+struct uz_error *uz_dump_next_note(const struct uz_dump *dump, size_t *cursor,
+				   struct uz_dump_note *note);
+
 /* ---- writing ---- */
 
 /* One page of the output that differs from the input.  Patches are passed
@@ -93,8 +128,12 @@ struct uz_page_patch {
 typedef struct uz_error *uz_patch_fill_fn(void *ctx, size_t index, void *page);
 
 struct uz_dump_write_options {
-	/* Output format/compression; defaults (set by uz_dump_write_options_init)
-	 * are the input's own. */
+	/* Output format and the compression of new kdump pages; defaults (set by
+	 * uz_dump_write_options_init) are the input's own.  The format must be
+	 * the input's contents format (a flattened input is written as a plain
+	 * kdump-compressed or ELF file); other conversions give
+	 * UZ_ERR_UNSUPPORTED.  Unchanged kdump pages keep their compressed
+	 * bytes whatever `compress` says. */
 	enum uz_dump_format format;
 	enum uz_dump_compress compress;
 	/* An extra ELF note added to the output (e.g. the rewrite record):
@@ -103,10 +142,13 @@ struct uz_dump_write_options {
 	uint32_t note_type;
 	const void *note_desc;
 	size_t note_desc_len;
-	/* ELF only: append to `out_path` which is a copy of the input made by
-	 * the caller? No: in_place means out_path == input path, opened for
-	 * append, cost proportional to the patches.  Falls back to a streaming
-	 * rewrite (and says so through *fell_back) when the layout has no room. */
+	/* ELF only: out_path must be the input's own path; the file is updated
+	 * in place at a cost proportional to the patches (pages appended,
+	 * replaced pages overwritten, the program header table grown into the
+	 * free bytes after it, the header written last).  When the layout has
+	 * no room (or the input is kdump/flattened), falls back to the
+	 * streaming rewrite through a temporary file and sets *fell_back (if
+	 * non-NULL).  After an in-place write, close and reopen the dump. */
 	bool in_place;
 	bool *fell_back;
 };
@@ -115,16 +157,22 @@ void uz_dump_write_options_init(const struct uz_dump *in,
 				struct uz_dump_write_options *opts);
 
 /* Stream the input to out_path with the patches applied.  Every byte not
- * patched stays identical (compressed page data is copied, not recompressed,
- * when the compression is unchanged).  Writes to a temporary file next to
- * out_path (mode 0600), fsyncs it and renames it only when complete. */
+ * patched stays identical apart from the headers that must change (ELF:
+ * e_phnum, p_offset/p_filesz; kdump: header, sub-header sizes, bitmaps,
+ * descriptor offsets); compressed page data is copied, not recompressed.
+ * Writes to a temporary file next to out_path (mode 0600), fsyncs it and
+ * renames it only when complete.  opts may be NULL (defaults).
+ * ELF: pages stored only as zero fill (p_filesz < p_memsz) cannot be
+ * replaced (UZ_ERR_UNSUPPORTED).  kdump: incomplete inputs cannot be
+ * rewritten (UZ_ERR_UNSUPPORTED). */
 struct uz_error *uz_dump_write(struct uz_dump *in, const char *out_path,
 			       const struct uz_page_patch *patches, size_t n_patches,
 			       uz_patch_fill_fn *fill, void *fill_ctx,
 			       const struct uz_dump_write_options *opts);
 
-/* Find an ELF note in the dump by name (e.g. the rewrite record); returns
- * UZ_ERR_NOT_FOUND if absent.  *desc points into dump-owned memory. */
+/* Find the first ELF note in the dump with this name and type (e.g. the
+ * rewrite record); returns UZ_ERR_NOT_FOUND if absent.  *desc points into
+ * dump-owned memory. */
 struct uz_error *uz_dump_find_note(struct uz_dump *dump, const char *name,
 				   uint32_t type, const void **desc, size_t *len);
 

@@ -1,0 +1,155 @@
+/* io.c - output helpers of the dump writers: a temporary file next to the
+ * target that becomes the target only when complete, and bounded-buffer
+ * copying from the input.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dump_internal.h"
+
+/* Copy buffer: bounded, independent of the dump size. */
+#define COPY_CHUNK (1u << 20)
+
+struct uz_error *uz_outfile_create(const char *final_path, struct uz_outfile *out)
+{
+	out->fd = -1;
+	out->tmp_path = NULL;
+	out->final_path = strdup(final_path);
+	char *dir_copy = strdup(final_path), *base_copy = strdup(final_path);
+	struct uz_error *err = NULL;
+	if (!out->final_path || !dir_copy || !base_copy) {
+		err = uz_error_create(UZ_ERR_NOMEM, "creating output file name");
+		goto out;
+	}
+	if (asprintf(&out->tmp_path, "%s/.%s.tmp-XXXXXX", dirname(dir_copy),
+		     basename(base_copy)) < 0) {
+		out->tmp_path = NULL;
+		err = uz_error_create(UZ_ERR_NOMEM, "creating output file name");
+		goto out;
+	}
+	out->fd = mkstemp(out->tmp_path);   /* mode 0600 */
+	if (out->fd < 0) {
+		err = uz_error_errno(errno, "creating temporary output %s", out->tmp_path);
+		free(out->tmp_path);
+		out->tmp_path = NULL;
+		goto out;
+	}
+	if (fchmod(out->fd, 0600) < 0) {
+		err = uz_error_errno(errno, "chmod %s", out->tmp_path);
+		uz_outfile_abort(out);
+	}
+out:
+	free(dir_copy);
+	free(base_copy);
+	if (err) {
+		free(out->final_path);
+		out->final_path = NULL;
+	}
+	return err;
+}
+
+struct uz_error *uz_outfile_commit(struct uz_outfile *out)
+{
+	struct uz_error *err = NULL;
+	if (fsync(out->fd) < 0) {
+		err = uz_error_errno(errno, "fsync %s", out->tmp_path);
+		uz_outfile_abort(out);
+		return err;
+	}
+	if (close(out->fd) < 0) {
+		out->fd = -1;
+		err = uz_error_errno(errno, "close %s", out->tmp_path);
+		uz_outfile_abort(out);
+		return err;
+	}
+	out->fd = -1;
+	if (rename(out->tmp_path, out->final_path) < 0) {
+		err = uz_error_errno(errno, "renaming %s to %s", out->tmp_path, out->final_path);
+		uz_outfile_abort(out);
+		return err;
+	}
+	/* Make the rename durable. */
+	char *dir_copy = strdup(out->final_path);
+	if (dir_copy) {
+		int dfd = open(dirname(dir_copy), O_RDONLY | O_DIRECTORY);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+		free(dir_copy);
+	}
+	free(out->tmp_path);
+	free(out->final_path);
+	out->tmp_path = out->final_path = NULL;
+	return NULL;
+}
+
+void uz_outfile_abort(struct uz_outfile *out)
+{
+	if (out->fd >= 0)
+		close(out->fd);
+	out->fd = -1;
+	if (out->tmp_path)
+		unlink(out->tmp_path);
+	free(out->tmp_path);
+	free(out->final_path);
+	out->tmp_path = out->final_path = NULL;
+}
+
+struct uz_error *uz_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const uint8_t *p = buf;
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return uz_error_errno(errno, "writing %zu bytes at output offset 0x%llx",
+					      len, (unsigned long long)off);
+		}
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return NULL;
+}
+
+struct uz_error *uz_copy_range(const struct uz_dump_source *src, uint64_t in_off,
+			       int fd, uint64_t out_off, uint64_t len)
+{
+	size_t chunk = len < COPY_CHUNK ? (size_t)len : COPY_CHUNK;
+	if (!len)
+		return NULL;
+	uint8_t *buf = malloc(chunk);
+	if (!buf)
+		return uz_error_create(UZ_ERR_NOMEM, "allocating copy buffer");
+	struct uz_error *err = NULL;
+	while (len) {
+		size_t n = len < chunk ? (size_t)len : chunk;
+		if ((err = uz_source_read(src, in_off, buf, n)) ||
+		    (err = uz_pwrite_all(fd, buf, n, out_off)))
+			break;
+		in_off += n;
+		out_off += n;
+		len -= n;
+	}
+	free(buf);
+	return err;
+}
+
+struct uz_error *uz_write_zeros(int fd, uint64_t off, uint64_t len)
+{
+	static const uint8_t zeros[4096];
+	while (len) {
+		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
+		UZ_TRY(uz_pwrite_all(fd, zeros, n, off));
+		off += n;
+		len -= n;
+	}
+	return NULL;
+}
