@@ -48,6 +48,8 @@ const char *uz_kernel_release(const struct uz_kernel *k);   /* "6.1.0-50-cloud-a
 uint32_t uz_kernel_version(const struct uz_kernel *k);
 uint64_t uz_kernel_page_size(const struct uz_kernel *k);
 unsigned uz_kernel_page_shift(const struct uz_kernel *k);
+/* KASLR offset of the kernel image (VMCOREINFO KERNELOFFSET; 0 if none). */
+uint64_t uz_kernel_kaslr_offset(const struct uz_kernel *k);
 /* VMCOREINFO value by key ("NUMBER(KERNELOFFSET)", "SYMBOL(swapper_pg_dir)",
  * "OSRELEASE", ...); NULL if absent. */
 const char *uz_kernel_vmcoreinfo(const struct uz_kernel *k, const char *key);
@@ -59,6 +61,10 @@ struct uz_error *uz_kernel_read_u64(struct uz_kernel *k, uint64_t vaddr, uint64_
 struct uz_error *uz_kernel_read_u32(struct uz_kernel *k, uint64_t vaddr, uint32_t *val);
 /* NUL-terminated string of at most max bytes (including the NUL). */
 struct uz_error *uz_kernel_read_string(struct uz_kernel *k, uint64_t vaddr, char *buf, size_t max);
+/* Read a scalar member (1..8 bytes, or a bitfield) of the object at addr,
+ * zero-extended: uz_kernel_read_member(k, task, "struct task_struct", "mm", &mm). */
+struct uz_error *uz_kernel_read_member(struct uz_kernel *k, uint64_t addr, const char *type,
+				       const char *member, uint64_t *val);
 /* struct page address of a PFN and back (SPARSEMEM_VMEMMAP or classic SPARSEMEM). */
 struct uz_error *uz_kernel_pfn_to_page(struct uz_kernel *k, uint64_t pfn, uint64_t *page);
 struct uz_error *uz_kernel_page_to_pfn(struct uz_kernel *k, uint64_t page, uint64_t *pfn);
@@ -67,6 +73,13 @@ struct uz_error *uz_kernel_page_to_pfn(struct uz_kernel *k, uint64_t page, uint6
 /* Address of a global/static symbol, in vmlinux or a loaded module (module
  * symbols are relocated with the module's load address found in the dump). */
 struct uz_error *uz_kernel_symbol(struct uz_kernel *k, const char *name, uint64_t *addr);
+/* Address of a symbol of one loaded module (module == NULL: any module),
+ * from the module's kallsyms in the dump (statics included). */
+struct uz_error *uz_kernel_module_symbol(struct uz_kernel *k, const char *module,
+					 const char *name, uint64_t *addr);
+/* Modules found in the dump's `modules` list (0 if it could not be read). */
+size_t uz_kernel_module_count(const struct uz_kernel *k);
+const char *uz_kernel_module_name(const struct uz_kernel *k, size_t index);
 /* sizeof: type is spelled as in C: "struct zram", "unsigned long". */
 struct uz_error *uz_kernel_type_size(struct uz_kernel *k, const char *type, uint64_t *size);
 
@@ -110,6 +123,12 @@ void uz_kernel_pte_decode(const struct uz_kernel *k, uint64_t pte, struct uz_pte
 uint64_t uz_kernel_pte_make_present(const struct uz_kernel *k, uint64_t pfn,
 				    uint64_t vm_flags, uint64_t template_pte);
 
+/* The swap PTE for (type, offset) under this kernel's layout (tests, and
+ * lib/zram's synthetic fixtures). */
+uint64_t uz_kernel_pte_make_swap(const struct uz_kernel *k, uint32_t type, uint64_t offset);
+/* Name of the swap-PTE layout row in use ("x86_64 C (L1TF: ...)"). */
+const char *uz_kernel_swap_layout_name(const struct uz_kernel *k);
+
 /* ---- tasks, mms, VMAs, user page tables ---- */
 struct uz_task_info {
 	uint64_t task;        /* struct task_struct * */
@@ -118,7 +137,9 @@ struct uz_task_info {
 	char comm[16];
 	uint64_t mm;          /* struct mm_struct *, 0 for kernel threads */
 };
-/* Calls cb for every task (processes and threads); stops and returns cb's
+/* Calls cb for every task (processes and threads) reachable from
+ * init_task.tasks, like for_each_process + for_each_thread: the idle tasks
+ * (init_task itself, pid 0) are not included.  Stops and returns cb's
  * error if it returns one.  Cycles and wild pointers end with an error, never
  * a hang. */
 typedef struct uz_error *uz_task_fn(void *ctx, const struct uz_task_info *task);
@@ -142,10 +163,14 @@ struct uz_pte_ref {
 };
 typedef struct uz_error *uz_pte_fn(void *ctx, const struct uz_pte_ref *ref);
 /* Walk the last-level PTEs of mm covering [start, end) (present page-table
- * pages only; huge PMD/PUD leaves are skipped). */
+ * pages only; huge PMD/PUD leaves and non-present upper entries are skipped;
+ * PTEs whose raw value is 0 are not reported).  The number of table pages
+ * visited is bounded by the dump size, so corrupt tables end in an error. */
 struct uz_error *uz_kernel_walk_ptes(struct uz_kernel *k, uint64_t mm,
 				     uint64_t start, uint64_t end, uz_pte_fn *cb, void *ctx);
-/* Translate a user address (for --vtop and the oracles' cross-checks). */
+/* Translate a user address (for --vtop and the oracles' cross-checks): the
+ * last-level entry (or the huge upper-level entry) mapping vaddr, whatever
+ * its state (present, swap, none); UZ_ERR_FAULT if an upper level is absent. */
 struct uz_error *uz_kernel_user_vtop(struct uz_kernel *k, uint64_t mm, uint64_t vaddr,
 				     struct uz_pte_ref *ref);
 
