@@ -1,0 +1,1434 @@
+/* zram.c - the zram/zsmalloc model of a dump; see zram.h and
+ * docs/zram-model.md.  Every structure offset, bitfield and flag number comes
+ * from the kernel's types through lib/kernel; the rules the types cannot
+ * tell are rows in zram_layout.c. */
+#include "zram.h"
+#include "zram_layout.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DICT_BYTES (64u << 20)      /* larger zram dictionaries are refused */
+#define PROBE_SLOTS 4                   /* stored slots used to settle _PFN_BITS */
+#define TABLE_CHUNK 512                 /* table entries read at once */
+#define SWAP_ADDRESS_SPACE_SHIFT 14     /* mm/swap.h 4.11-6.17: 64 MiB per address_space */
+#define MAX_FOLIO_PAGES 8192            /* bound on a large folio's page count */
+#define MAX_DEVICES 256
+
+/* ---- the layout, all from types ---- */
+
+struct layout {
+	/* struct zram */
+	uint64_t zram_size;
+	struct uz_member zram_table, zram_pool, zram_disk, zram_disksize, zram_limit_pages;
+	struct uz_member zram_compressor, zram_comp_algs, zram_params, zram_backing_dev;
+	bool has_compressor, has_comp_algs, has_params, has_backing_dev;
+	unsigned n_comps;
+	uint64_t params_size;
+	struct uz_member params_dict, params_dict_sz, params_winbits;
+	bool has_winbits;
+	struct uz_member st_compr, st_same, st_huge, st_huge_since, st_stored, st_max_used;
+	bool has_huge_since;
+	/* struct zram_table_entry */
+	uint64_t entry_size;
+	struct uz_member entry_handle, entry_flags;
+	struct uz_zram_flag_layout flags;
+	/* zsmalloc */
+	struct uz_member pool_size_class, pool_pages_allocated, pool_compacted;
+	bool has_pool_stats;
+	bool size_class_ptrs;
+	uint64_t n_classes;
+	struct uz_member cls_size, cls_objs, cls_pages;
+	uint64_t cls_struct_size;
+	struct uz_member zs_magic, zs_class, zs_huge, zs_first_page;
+	bool zs_has_huge;
+	uint64_t zs_read_len;
+	/* struct page */
+	uint64_t page_struct_size;
+	struct uz_member pg_flags, pg_private, pg_next, pg_type;
+	bool has_page_type;
+	enum uz_zs_page_sig sig;
+	uint32_t sig_value;
+	int pg_dirty, pg_owner_priv_1;
+	bool tag_bit;
+};
+
+struct swap_layout {
+	uint64_t si_size;
+	struct uz_member si_flags, si_bdev, si_max, si_inuse, si_zeromap;
+	bool has_zeromap, has_inuse;
+	uint64_t swp_used, swp_blkdev;
+	bool has_blkdev;
+	struct uz_member bdev_disk, disk_name, disk_private;
+	/* swap cache */
+	bool swapcache;                 /* usable */
+	char swapcache_why[160];        /* why not, if !swapcache */
+	uint64_t as_size;
+	struct uz_member as_pages, xa_head;
+	struct uz_xa_layout xa;
+	bool xa_ok;
+};
+
+struct device {
+	struct uz_zram_device_info info;
+	char algs[UZ_ZRAM_MAX_COMPS][64];
+	void *dict[UZ_ZRAM_MAX_COMPS];
+	struct uz_zs_obj_layout obj;
+	bool obj_ok;
+	char obj_why[256];              /* why obj_ok is false */
+	char problem[256];              /* why the device cannot be read at all */
+};
+
+struct area_priv {
+	uint64_t disk_private;
+	uint64_t zeromap;
+	uint64_t swapper_spaces;        /* struct address_space * array, 0 if none */
+	uint32_t nr_swapper_spaces;
+};
+
+struct uz_zram_model {
+	struct uz_kernel *k;
+	struct uz_dump *dump;
+	uint32_t kv;
+	uint64_t page_size;
+	unsigned page_shift;
+	bool have_zram;                 /* zram/zsmalloc types usable */
+	char zram_why[200];
+	struct layout L;
+	struct swap_layout S;
+	struct uz_swap_area_info *areas;
+	struct area_priv *apriv;
+	uint32_t n_areas;
+	struct device *devs;
+	size_t n_devs;
+};
+
+struct uz_zram_ctx {
+	struct uz_zram_model *m;
+	struct uz_decompressor **dec;   /* n_devs * UZ_ZRAM_MAX_COMPS */
+	uint8_t *obj;                   /* page_size scratch for a straddling object */
+	char swapcache_why[256];        /* last swap-cache lookup failure */
+};
+
+/* ---- small helpers ---- */
+
+static struct uz_error *member(struct uz_kernel *k, const char *type, const char *name,
+			       struct uz_member *out)
+{
+	return uz_error_wrap(uz_kernel_member(k, type, name, out), "%s.%s", type, name);
+}
+
+static bool opt_member(struct uz_kernel *k, const char *type, const char *name,
+		       struct uz_member *out)
+{
+	struct uz_error *err = uz_kernel_member(k, type, name, out);
+	if (err) {
+		uz_error_destroy(err);
+		memset(out, 0, sizeof(*out));
+		return false;
+	}
+	return true;
+}
+
+static bool opt_enum(struct uz_kernel *k, const char *name, int64_t *v)
+{
+	struct uz_error *err = uz_kernel_enumerator(k, name, v);
+	if (err) {
+		uz_error_destroy(err);
+		return false;
+	}
+	return true;
+}
+
+static bool enum_lookup(void *ctx, const char *name, int64_t *value)
+{
+	return opt_enum(ctx, name, value);
+}
+
+/* Unsigned little-endian field of a struct read into buf. */
+static bool get_field(const uint8_t *buf, size_t len, const struct uz_member *mb, uint64_t *v)
+{
+	if (mb->bit_size)
+		return uz_bitfield_get(buf, len, mb->offset, mb->bit_offset, mb->bit_size, v);
+	uint64_t sz = mb->size > 8 ? 8 : mb->size;
+	if (sz == 0 || mb->offset > len || sz > len - mb->offset)
+		return false;
+	uint64_t x = 0;
+	for (uint64_t i = 0; i < sz; i++)
+		x |= (uint64_t)buf[mb->offset + i] << (8 * i);
+	*v = x;
+	return true;
+}
+
+static uint64_t field(const uint8_t *buf, size_t len, const struct uz_member *mb)
+{
+	uint64_t v = 0;
+	if (!get_field(buf, len, mb, &v))
+		return 0;
+	return v;
+}
+
+static struct uz_error *kread_mem(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return uz_kernel_read(ctx, addr, buf, len);
+}
+
+const char *uz_swap_kind_name(enum uz_swap_kind k)
+{
+	switch (k) {
+	case UZ_SWAP_NONE: return "not swap";
+	case UZ_SWAP_ZRAM: return "zram";
+	case UZ_SWAP_BLOCK: return "block device";
+	case UZ_SWAP_FILE: return "swap file";
+	}
+	return "unknown";
+}
+
+const char *uz_slot_source_name(enum uz_slot_source s)
+{
+	switch (s) {
+	case UZ_SRC_NONE: return "none";
+	case UZ_SRC_ZRAM: return "zram";
+	case UZ_SRC_SWAPCACHE: return "swapcache";
+	case UZ_SRC_SAME_FILLED: return "same-filled";
+	case UZ_SRC_ZEROMAP: return "zeromap";
+	case UZ_SRC_EMPTY: return "empty";
+	}
+	return "unknown";
+}
+
+const char *uz_slot_failure_name(enum uz_slot_failure f)
+{
+	switch (f) {
+	case UZ_FAIL_NONE: return "none";
+	case UZ_FAIL_NOT_SWAP: return "not-swap";
+	case UZ_FAIL_NOT_ZRAM: return "not-zram";
+	case UZ_FAIL_OUT_OF_RANGE: return "out-of-range";
+	case UZ_FAIL_WRITTEN_BACK: return "written-back";
+	case UZ_FAIL_METADATA_MISSING: return "metadata-missing";
+	case UZ_FAIL_INVALID_LOCATION: return "invalid-location";
+	case UZ_FAIL_DECOMPRESS_FAILED: return "decompress-failed";
+	case UZ_FAIL_UNSUPPORTED_CODEC: return "unsupported-codec";
+	case UZ_FAIL_SWAPCACHE_STALE: return "swapcache-stale";
+	case UZ_FAIL_INCONSISTENT: return "inconsistent";
+	}
+	return "unknown";
+}
+
+/* ---- layout discovery ---- */
+
+static struct uz_error *page_layout_init(struct uz_zram_model *m)
+{
+	struct uz_kernel *k = m->k;
+	struct layout *L = &m->L;
+	UZ_TRY(uz_kernel_type_size(k, "struct page", &L->page_struct_size));
+	if (L->page_struct_size < 32 || L->page_struct_size > 512)
+		return uz_error_create(UZ_ERR_FORMAT, "struct page is %llu bytes",
+				       (unsigned long long)L->page_struct_size);
+	UZ_TRY(member(k, "struct page", "flags", &L->pg_flags));
+	UZ_TRY(member(k, "struct page", "private", &L->pg_private));
+	if (uz_zram_quirk(UZ_QUIRK_NEXT_PAGE_IN_INDEX, m->kv)) {
+		if (!opt_member(k, "struct page", "index", &L->pg_next))
+			UZ_TRY(member(k, "struct page", "__folio_index", &L->pg_next));
+	} else {
+		UZ_TRY(member(k, "struct page", "freelist", &L->pg_next));
+	}
+	L->has_page_type = opt_member(k, "struct page", "page_type", &L->pg_type);
+	int64_t v;
+	L->sig = UZ_ZS_SIG_NONE;
+	if (L->has_page_type && opt_enum(k, "PGTY_zsmalloc", &v)) {
+		L->sig = UZ_ZS_SIG_TOP_BYTE;
+		L->sig_value = (uint32_t)v;
+	} else if (L->has_page_type && opt_enum(k, "PG_zsmalloc", &v)) {
+		L->sig = UZ_ZS_SIG_PG_FLAG;
+		L->sig_value = (uint32_t)v;
+	}
+	L->pg_dirty = opt_enum(k, "PG_dirty", &v) ? (int)v : -1;
+	L->pg_owner_priv_1 = opt_enum(k, "PG_owner_priv_1", &v) ? (int)v : -1;
+	return NULL;
+}
+
+static struct uz_error *zram_layout_init(struct uz_zram_model *m)
+{
+	struct uz_kernel *k = m->k;
+	struct layout *L = &m->L;
+	UZ_TRY(uz_kernel_type_size(k, "struct zram", &L->zram_size));
+	UZ_TRY(member(k, "struct zram", "table", &L->zram_table));
+	UZ_TRY(member(k, "struct zram", "mem_pool", &L->zram_pool));
+	UZ_TRY(member(k, "struct zram", "disk", &L->zram_disk));
+	UZ_TRY(member(k, "struct zram", "disksize", &L->zram_disksize));
+	UZ_TRY(member(k, "struct zram", "limit_pages", &L->zram_limit_pages));
+	/* <= 6.1: char compressor[]; 6.2+: const char *comp_algs[ZRAM_MAX_COMPS] */
+	L->has_comp_algs = opt_member(k, "struct zram", "comp_algs", &L->zram_comp_algs);
+	L->has_compressor = !L->has_comp_algs &&
+			    opt_member(k, "struct zram", "compressor", &L->zram_compressor);
+	if (!L->has_comp_algs && !L->has_compressor)
+		return uz_error_create(UZ_ERR_NOT_FOUND,
+				       "struct zram has neither comp_algs nor compressor");
+	L->n_comps = 1;
+	if (L->has_comp_algs) {
+		uint64_t n = L->zram_comp_algs.size / 8;
+		if (n < 1 || n > UZ_ZRAM_MAX_COMPS)
+			return uz_error_create(UZ_ERR_FORMAT, "struct zram.comp_algs has %llu entries",
+					       (unsigned long long)n);
+		L->n_comps = (unsigned)n;
+	}
+	/* 6.12+: struct zcomp_params params[ZRAM_MAX_COMPS] {dict, dict_sz, level, ...} */
+	L->has_params = opt_member(k, "struct zram", "params", &L->zram_params);
+	if (L->has_params) {
+		UZ_TRY(uz_kernel_type_size(k, "struct zcomp_params", &L->params_size));
+		UZ_TRY(member(k, "struct zcomp_params", "dict", &L->params_dict));
+		UZ_TRY(member(k, "struct zcomp_params", "dict_sz", &L->params_dict_sz));
+		L->has_winbits = opt_member(k, "struct zcomp_params", "deflate.winbits",
+					    &L->params_winbits);
+	}
+	L->has_backing_dev = opt_member(k, "struct zram", "backing_dev", &L->zram_backing_dev);
+	UZ_TRY(member(k, "struct zram", "stats.compr_data_size", &L->st_compr));
+	UZ_TRY(member(k, "struct zram", "stats.same_pages", &L->st_same));
+	UZ_TRY(member(k, "struct zram", "stats.huge_pages", &L->st_huge));
+	UZ_TRY(member(k, "struct zram", "stats.pages_stored", &L->st_stored));
+	UZ_TRY(member(k, "struct zram", "stats.max_used_pages", &L->st_max_used));
+	L->has_huge_since = opt_member(k, "struct zram", "stats.huge_pages_since",
+				       &L->st_huge_since);
+
+	UZ_TRY(uz_kernel_type_size(k, "struct zram_table_entry", &L->entry_size));
+	UZ_TRY(member(k, "struct zram_table_entry", "handle", &L->entry_handle));
+	/* flags (5.4+), value (<= 4.20), attr.flags (7.1) */
+	if (!opt_member(k, "struct zram_table_entry", "flags", &L->entry_flags) &&
+	    !opt_member(k, "struct zram_table_entry", "value", &L->entry_flags))
+		UZ_TRY(member(k, "struct zram_table_entry", "attr.flags", &L->entry_flags));
+	if (L->entry_size < 16 || L->entry_size > 256 || L->entry_flags.size > 8)
+		return uz_error_create(UZ_ERR_FORMAT, "struct zram_table_entry is %llu bytes",
+				       (unsigned long long)L->entry_size);
+	UZ_TRY(uz_error_wrap(uz_zram_flag_layout_from_enum(enum_lookup, k, m->page_shift,
+							   (unsigned)L->entry_flags.size * 8,
+							   &L->flags),
+			     "zram flag word"));
+
+	/* zsmalloc */
+	UZ_TRY(member(k, "struct zs_pool", "size_class", &L->pool_size_class));
+	UZ_TRY(uz_kernel_type_size(k, "struct size_class", &L->cls_struct_size));
+	UZ_TRY(member(k, "struct size_class", "size", &L->cls_size));
+	UZ_TRY(member(k, "struct size_class", "objs_per_zspage", &L->cls_objs));
+	UZ_TRY(member(k, "struct size_class", "pages_per_zspage", &L->cls_pages));
+	/* zs_pool.size_class is `struct size_class *size_class[ZS_SIZE_CLASSES]`
+	 * (pointers, as Debian 6.1 and 6.12 have it); an inline array of structs
+	 * is told apart by the member's byte size per element. */
+	uint64_t n_elems = 0;
+	struct uz_error *len_err = uz_kernel_array_len(k, "struct zs_pool", "size_class", &n_elems);
+	uz_error_destroy(len_err);
+	if (len_err || n_elems == 0 || n_elems > L->pool_size_class.size)
+		n_elems = L->pool_size_class.size / 8;   /* no usable bound: assume pointers */
+	if (n_elems && L->pool_size_class.size == n_elems * 8) {
+		L->size_class_ptrs = true;
+	} else if (n_elems && L->pool_size_class.size == n_elems * L->cls_struct_size) {
+		L->size_class_ptrs = false;
+	} else {
+		return uz_error_create(UZ_ERR_FORMAT,
+				       "zs_pool.size_class is %llu bytes for %llu elements: neither pointers nor structs",
+				       (unsigned long long)L->pool_size_class.size,
+				       (unsigned long long)n_elems);
+	}
+	L->n_classes = n_elems;
+	if (L->n_classes < 1 || L->n_classes > 4096)
+		return uz_error_create(UZ_ERR_FORMAT, "zs_pool.size_class has %llu classes",
+				       (unsigned long long)L->n_classes);
+	L->has_pool_stats = opt_member(k, "struct zs_pool", "pages_allocated",
+				       &L->pool_pages_allocated) &&
+			    opt_member(k, "struct zs_pool", "stats.pages_compacted",
+				       &L->pool_compacted);
+	UZ_TRY(member(k, "struct zspage", "magic", &L->zs_magic));
+	UZ_TRY(member(k, "struct zspage", "class", &L->zs_class));
+	L->zs_has_huge = opt_member(k, "struct zspage", "huge", &L->zs_huge);
+	if (!opt_member(k, "struct zspage", "first_page", &L->zs_first_page))
+		UZ_TRY(member(k, "struct zspage", "first_zpdesc", &L->zs_first_page));
+	const struct uz_member *zsm[] = { &L->zs_magic, &L->zs_class, &L->zs_huge, &L->zs_first_page };
+	L->zs_read_len = 0;
+	for (size_t i = 0; i < sizeof(zsm) / sizeof(zsm[0]); i++)
+		if (zsm[i]->offset + zsm[i]->size > L->zs_read_len)
+			L->zs_read_len = zsm[i]->offset + zsm[i]->size;
+	if (L->zs_read_len > 256)
+		return uz_error_create(UZ_ERR_FORMAT, "struct zspage fields end at byte %llu",
+				       (unsigned long long)L->zs_read_len);
+
+	if (!L->zs_has_huge && L->pg_owner_priv_1 < 0)
+		return uz_error_create(UZ_ERR_NOT_FOUND,
+				       "no zspage.huge and no PG_owner_priv_1: cannot tell huge objects");
+	L->tag_bit = uz_zram_quirk(UZ_QUIRK_OBJ_TAG_BIT, m->kv);
+	return NULL;
+}
+
+static struct uz_error *swap_layout_init(struct uz_zram_model *m)
+{
+	struct uz_kernel *k = m->k;
+	struct swap_layout *S = &m->S;
+	UZ_TRY(uz_kernel_type_size(k, "struct swap_info_struct", &S->si_size));
+	UZ_TRY(member(k, "struct swap_info_struct", "flags", &S->si_flags));
+	UZ_TRY(member(k, "struct swap_info_struct", "bdev", &S->si_bdev));
+	UZ_TRY(member(k, "struct swap_info_struct", "max", &S->si_max));
+	S->has_inuse = opt_member(k, "struct swap_info_struct", "inuse_pages", &S->si_inuse);
+	S->has_zeromap = opt_member(k, "struct swap_info_struct", "zeromap", &S->si_zeromap);
+	int64_t v;
+	/* SWP_USED is 1 in every version (kernel-facts §1.4) if the enum is not found */
+	S->swp_used = opt_enum(k, "SWP_USED", &v) ? (uint64_t)v : 1;
+	S->has_blkdev = opt_enum(k, "SWP_BLKDEV", &v);
+	S->swp_blkdev = S->has_blkdev ? (uint64_t)v : 0;
+	UZ_TRY(member(k, "struct block_device", "bd_disk", &S->bdev_disk));
+	UZ_TRY(member(k, "struct gendisk", "disk_name", &S->disk_name));
+	UZ_TRY(member(k, "struct gendisk", "private_data", &S->disk_private));
+
+	/* XArray layout (the swap cache and zram_index_idr are XArrays, 4.20+). */
+	struct uz_member slots, shift;
+	struct uz_error *err = NULL;
+	if ((err = member(k, "struct xarray", "xa_head", &S->xa_head)) ||
+	    (err = member(k, "struct xa_node", "shift", &shift)) ||
+	    (err = member(k, "struct xa_node", "slots", &slots))) {
+		snprintf(S->swapcache_why, sizeof(S->swapcache_why), "%s", err->message);
+		uz_error_destroy(err);
+		return NULL;
+	}
+	uint64_t n = slots.size / 8;
+	unsigned cs = 0;
+	while (cs < 9 && (UINT64_C(1) << cs) < n)
+		cs++;
+	if ((UINT64_C(1) << cs) != n || cs < 1 || cs > 8) {
+		snprintf(S->swapcache_why, sizeof(S->swapcache_why),
+			 "xa_node.slots has %llu entries, not a power of two", (unsigned long long)n);
+		return NULL;
+	}
+	S->xa.node_shift_offset = shift.offset;
+	S->xa.node_slots_offset = slots.offset;
+	S->xa.chunk_shift = cs;
+	S->xa_ok = true;
+
+	/* Swap cache: swapper_spaces[] of address_space arrays, XArray i_pages. */
+	if (uz_zram_quirk(UZ_QUIRK_SWAP_TABLE, m->kv)) {
+		snprintf(S->swapcache_why, sizeof(S->swapcache_why),
+			 "6.18+ swap tables are not read yet");
+		return NULL;
+	}
+	if ((err = uz_kernel_type_size(k, "struct address_space", &S->as_size)) ||
+	    (err = member(k, "struct address_space", "i_pages", &S->as_pages))) {
+		snprintf(S->swapcache_why, sizeof(S->swapcache_why), "%s", err->message);
+		uz_error_destroy(err);
+		return NULL;
+	}
+	S->swapcache = true;
+	return NULL;
+}
+
+/* ---- reading structures ---- */
+
+static struct uz_error *read_struct_page(struct uz_zram_model *m, uint64_t page, uint8_t *buf)
+{
+	return uz_error_wrap(uz_kernel_read(m->k, page, buf, m->L.page_struct_size),
+			     "struct page 0x%llx", (unsigned long long)page);
+}
+
+/* ---- swap areas and devices ---- */
+
+static struct uz_error *read_disk(struct uz_zram_model *m, uint64_t bdev, char name[32],
+				  uint64_t *private_data, uint64_t *disk_out)
+{
+	uint64_t disk;
+	name[0] = 0;
+	*private_data = 0;
+	UZ_TRY(uz_kernel_read_u64(m->k, bdev + m->S.bdev_disk.offset, &disk));
+	*disk_out = disk;
+	if (!disk)
+		return NULL;
+	UZ_TRY(uz_kernel_read_string(m->k, disk + m->S.disk_name.offset, name, 32));
+	return uz_kernel_read_u64(m->k, disk + m->S.disk_private.offset, private_data);
+}
+
+static struct uz_error *open_swap_areas(struct uz_zram_model *m)
+{
+	struct uz_kernel *k = m->k;
+	uint64_t swap_info, nr_addr, max_types = 32;
+	uint32_t nr;
+	UZ_TRY(uz_error_wrap(uz_kernel_symbol(k, "swap_info", &swap_info), "swap areas"));
+	UZ_TRY(uz_error_wrap(uz_kernel_symbol(k, "nr_swapfiles", &nr_addr), "swap areas"));
+	UZ_TRY(uz_error_wrap(uz_kernel_read_u32(k, nr_addr, &nr), "reading nr_swapfiles"));
+	struct uz_error *err = uz_kernel_array_len(k, NULL, "swap_info", &max_types);
+	if (err) {
+		uz_error_destroy(err);
+		max_types = 32;    /* MAX_SWAPFILES < 2^MAX_SWAPFILES_SHIFT(5) */
+	}
+	if (nr > max_types)
+		return uz_error_create(UZ_ERR_FORMAT, "nr_swapfiles is %u, more than swap_info[%llu]",
+				       nr, (unsigned long long)max_types);
+	UZ_TRY(swap_layout_init(m));
+	m->n_areas = nr;
+	m->areas = calloc(nr ? nr : 1, sizeof(*m->areas));
+	m->apriv = calloc(nr ? nr : 1, sizeof(*m->apriv));
+	if (!m->areas || !m->apriv)
+		return uz_error_create(UZ_ERR_NOMEM, "swap areas");
+	uint64_t spaces = 0, nr_spaces = 0;
+	if (m->S.swapcache) {
+		err = uz_kernel_symbol(k, "swapper_spaces", &spaces);
+		if (!err)
+			err = uz_kernel_symbol(k, "nr_swapper_spaces", &nr_spaces);
+		if (err) {
+			snprintf(m->S.swapcache_why, sizeof(m->S.swapcache_why), "%s", err->message);
+			uz_error_destroy(err);
+			m->S.swapcache = false;
+		}
+	}
+	uint8_t *si = malloc(m->S.si_size);
+	if (!si)
+		return uz_error_create(UZ_ERR_NOMEM, "swap_info_struct");
+	for (uint32_t t = 0; t < nr; t++) {
+		struct uz_swap_area_info *a = &m->areas[t];
+		a->type = t;
+		a->kind = UZ_SWAP_NONE;
+		a->zram_device = -1;
+		uint64_t p;
+		if ((err = uz_kernel_read_u64(k, swap_info + 8ull * t, &p)))
+			goto fail;
+		if (!p)
+			continue;
+		if ((err = uz_kernel_read(k, p, si, m->S.si_size)))
+			goto fail;
+		a->swap_info = p;
+		a->flags = field(si, m->S.si_size, &m->S.si_flags);
+		a->max = field(si, m->S.si_size, &m->S.si_max);
+		if (m->S.has_inuse)
+			a->inuse_pages = field(si, m->S.si_size, &m->S.si_inuse);
+		if (!(a->flags & m->S.swp_used))
+			continue;
+		if (m->S.has_zeromap) {
+			m->apriv[t].zeromap = field(si, m->S.si_size, &m->S.si_zeromap);
+			a->has_zeromap = m->apriv[t].zeromap != 0;
+		}
+		uint64_t bdev = field(si, m->S.si_size, &m->S.si_bdev), disk = 0;
+		a->kind = UZ_SWAP_BLOCK;
+		if (m->S.has_blkdev && !(a->flags & m->S.swp_blkdev))
+			a->kind = UZ_SWAP_FILE;
+		if (bdev && (err = read_disk(m, bdev, a->bdev_name, &m->apriv[t].disk_private, &disk))) {
+			err = uz_error_wrap(err, "swap type %u block device", t);
+			goto fail;
+		}
+		if (m->S.swapcache) {
+			uint32_t n_sp = 0;
+			if ((err = uz_kernel_read_u64(k, spaces + 8ull * t, &m->apriv[t].swapper_spaces)) ||
+			    (err = uz_kernel_read_u32(k, nr_spaces + 4ull * t, &n_sp)))
+				goto fail;
+			m->apriv[t].nr_swapper_spaces = n_sp;
+		}
+	}
+	free(si);
+	return NULL;
+fail:
+	free(si);
+	return uz_error_wrap(err, "reading swap_info");
+}
+
+struct idr_walk { uint64_t zram[MAX_DEVICES]; int id[MAX_DEVICES]; size_t n; uint32_t base; };
+
+static struct uz_error *idr_visit(void *ctx, uint64_t index, uint64_t entry)
+{
+	struct idr_walk *w = ctx;
+	if (w->n >= MAX_DEVICES)
+		return uz_error_create(UZ_ERR_FORMAT, "more than %d zram devices", MAX_DEVICES);
+	w->zram[w->n] = entry;
+	w->id[w->n++] = (int)(index + w->base);
+	return NULL;
+}
+
+/* Devices from zram_index_idr (static in zram.ko); false if not available. */
+static bool devices_from_idr(struct uz_zram_model *m, struct idr_walk *w)
+{
+	struct uz_kernel *k = m->k;
+	uint64_t idr, head;
+	struct uz_member rt, base;
+	uint32_t b = 0;
+	struct uz_error *err = NULL;
+	if (!m->S.xa_ok)
+		return false;
+	if ((err = uz_kernel_symbol(k, "zram_index_idr", &idr)) ||
+	    (err = member(k, "struct idr", "idr_rt", &rt)) ||
+	    (err = uz_kernel_read_u64(k, idr + rt.offset + m->S.xa_head.offset, &head))) {
+		uz_error_destroy(err);
+		return false;
+	}
+	if (opt_member(k, "struct idr", "idr_base", &base)) {
+		err = uz_kernel_read_u32(k, idr + base.offset, &b);
+		uz_error_destroy(err);
+		if (err)
+			b = 0;
+	}
+	w->base = b;
+	err = uz_xa_for_each(&m->S.xa, kread_mem, k, head, 4096, idr_visit, w);
+	if (err) {
+		uz_error_destroy(err);
+		w->n = 0;
+		return false;
+	}
+	return true;
+}
+
+static void parse_alg(struct uz_zram_device_info *info, unsigned i, const char *name)
+{
+	enum uz_codec c;
+	struct uz_error *err = uz_codec_from_name(name, &c);
+	info->codec_known[i] = err == NULL;
+	if (!err)
+		info->codecs[i] = c;
+	uz_error_destroy(err);
+}
+
+static struct uz_error *open_device(struct uz_zram_model *m, uint64_t zram, int id,
+				    struct device *d)
+{
+	struct uz_kernel *k = m->k;
+	struct layout *L = &m->L;
+	struct uz_zram_device_info *info = &d->info;
+	uint8_t *z = malloc(L->zram_size);
+	if (!z)
+		return uz_error_create(UZ_ERR_NOMEM, "struct zram");
+	struct uz_error *err = uz_kernel_read(k, zram, z, L->zram_size);
+	if (err) {
+		free(z);
+		return uz_error_wrap(err, "struct zram 0x%llx", (unsigned long long)zram);
+	}
+	info->zram = zram;
+	info->id = id;
+	info->swap_type = -1;
+	info->table = field(z, L->zram_size, &L->zram_table);
+	info->pool = field(z, L->zram_size, &L->zram_pool);
+	info->disksize = field(z, L->zram_size, &L->zram_disksize);
+	info->nr_slots = info->disksize / m->page_size;
+	uint64_t disk = field(z, L->zram_size, &L->zram_disk), priv = 0;
+	if (disk) {
+		if ((err = uz_kernel_read_string(k, disk + m->S.disk_name.offset, info->name, 32)) ||
+		    (err = uz_kernel_read_u64(k, disk + m->S.disk_private.offset, &priv)))
+			goto out;
+		if (priv != zram) {
+			err = uz_error_create(UZ_ERR_FORMAT,
+					      "struct zram 0x%llx: its gendisk points to 0x%llx, not back to it",
+					      (unsigned long long)zram, (unsigned long long)priv);
+			goto out;
+		}
+	}
+	if (!info->name[0])
+		snprintf(info->name, sizeof(info->name), "zram%d", id);
+	info->n_comps = L->n_comps;
+	for (unsigned i = 0; i < L->n_comps; i++) {
+		if (L->has_compressor) {
+			uint64_t n = L->zram_compressor.size < sizeof(d->algs[0]) ?
+				     L->zram_compressor.size : sizeof(d->algs[0]) - 1;
+			memcpy(d->algs[0], z + L->zram_compressor.offset, n);
+			d->algs[0][n] = 0;
+		} else {
+			uint64_t p;
+			memcpy(&p, z + L->zram_comp_algs.offset + 8ull * i, 8);
+			if (!p)
+				continue;
+			if ((err = uz_kernel_read_string(k, p, d->algs[i], sizeof(d->algs[i]))))
+				goto out;
+		}
+		if (!d->algs[i][0])
+			continue;
+		info->comp_algs[i] = d->algs[i];
+		parse_alg(info, i, d->algs[i]);
+		if (L->has_params) {
+			uint64_t po = L->zram_params.offset + L->params_size * i;
+			struct uz_member pd = L->params_dict, pz = L->params_dict_sz;
+			pd.offset += po;
+			pz.offset += po;
+			uint64_t dict = field(z, L->zram_size, &pd), dsz = field(z, L->zram_size, &pz);
+			if (L->has_winbits) {
+				struct uz_member pw = L->params_winbits;
+				pw.offset += po;
+				int32_t wb = (int32_t)(uint32_t)field(z, L->zram_size, &pw);
+				/* ZCOMP_PARAM_NOT_SET (S32_MIN) means the default */
+				info->deflate_winbits[i] = wb == INT32_MIN ? 0 : wb;
+			}
+			if (dict && dsz) {
+				if (dsz > MAX_DICT_BYTES) {
+					err = uz_error_create(UZ_ERR_UNSUPPORTED,
+							      "%s dictionary of %llu bytes is too large",
+							      info->name, (unsigned long long)dsz);
+					goto out;
+				}
+				d->dict[i] = malloc(dsz);
+				if (!d->dict[i]) {
+					err = uz_error_create(UZ_ERR_NOMEM, "zram dictionary");
+					goto out;
+				}
+				if ((err = uz_kernel_read(k, dict, d->dict[i], dsz))) {
+					err = uz_error_wrap(err, "%s priority %u dictionary", info->name, i);
+					goto out;
+				}
+				info->dict_len[i] = dsz;
+			}
+		}
+	}
+	if (L->has_backing_dev)
+		info->backing_dev = field(z, L->zram_size, &L->zram_backing_dev);
+	struct uz_zram_mm_stat *st = &info->mm_stat;
+	st->pages_stored = field(z, L->zram_size, &L->st_stored);
+	st->orig_data_size = st->pages_stored << m->page_shift;
+	st->compr_data_size = field(z, L->zram_size, &L->st_compr);
+	st->mem_limit = field(z, L->zram_size, &L->zram_limit_pages) << m->page_shift;
+	st->mem_used_max = field(z, L->zram_size, &L->st_max_used) << m->page_shift;
+	st->same_pages = field(z, L->zram_size, &L->st_same);
+	st->huge_pages = field(z, L->zram_size, &L->st_huge);
+	if (L->has_huge_since) {
+		st->huge_pages_since = field(z, L->zram_size, &L->st_huge_since);
+		st->valid_huge_since = true;
+	}
+	if (L->has_pool_stats && info->pool) {
+		uint64_t pa, pc;
+		if (!uz_kernel_read_u64(k, info->pool + L->pool_pages_allocated.offset, &pa) &&
+		    !uz_kernel_read_u64(k, info->pool + L->pool_compacted.offset, &pc)) {
+			st->mem_used_total = pa << m->page_shift;
+			st->pages_compacted = pc;
+			st->valid_pool = true;
+		}
+	}
+out:
+	free(z);
+	return err;
+}
+
+/* ---- locating a zsmalloc object ---- */
+
+struct located {
+	uint64_t obj_pfn;
+	uint32_t idx;
+	struct uz_zs_class cls;
+	bool huge;
+	struct uz_zs_obj_span span;
+	uint64_t data_pfn[2];           /* pages holding the payload */
+};
+
+/* A failure of one step: which kind and the error. */
+struct step_err {
+	enum uz_slot_failure kind;
+	struct uz_error *err;
+};
+
+static struct step_err step(enum uz_slot_failure kind, struct uz_error *err)
+{
+	struct step_err s = { kind, err };
+	return s;
+}
+
+static enum uz_slot_failure read_kind(const struct uz_error *err)
+{
+	return err->code == UZ_ERR_FAULT ? UZ_FAIL_METADATA_MISSING : UZ_FAIL_INVALID_LOCATION;
+}
+
+/* Follow handle -> obj -> page -> zspage -> class, validate every step, and
+ * compute where the payload of `size` bytes is. */
+static struct step_err locate(struct uz_zram_model *m, const struct device *d,
+			      const struct uz_zs_obj_layout *ol, uint64_t handle,
+			      uint32_t size, struct located *out)
+{
+	struct uz_kernel *k = m->k;
+	const struct layout *L = &m->L;
+	uint8_t pg[512], zs[256];
+	uint64_t obj, pfn, page, zspage;
+	struct uz_error *err;
+	memset(out, 0, sizeof(*out));
+	if ((err = uz_kernel_read_u64(k, handle, &obj)))
+		return step(read_kind(err), uz_error_wrap(err, "zsmalloc handle 0x%llx",
+							  (unsigned long long)handle));
+	uz_zs_obj_decode(ol, obj, &pfn, &out->idx);
+	out->obj_pfn = pfn;
+	if (pfn == 0 || pfn >= uz_dump_max_pfn(m->dump))
+		return step(UZ_FAIL_INVALID_LOCATION,
+			    uz_error_create(UZ_ERR_FORMAT, "handle 0x%llx holds obj 0x%llx: pfn 0x%llx is outside memory",
+					    (unsigned long long)handle, (unsigned long long)obj,
+					    (unsigned long long)pfn));
+	if ((err = uz_kernel_pfn_to_page(k, pfn, &page)) || (err = read_struct_page(m, page, pg)))
+		return step(read_kind(err), uz_error_wrap(err, "object page pfn 0x%llx",
+							  (unsigned long long)pfn));
+	size_t pl = L->page_struct_size;
+	if (L->sig != UZ_ZS_SIG_NONE) {
+		uint32_t pt = (uint32_t)field(pg, pl, &L->pg_type);
+		if (!uz_zs_page_type_matches(L->sig, L->sig_value, pt))
+			return step(UZ_FAIL_INVALID_LOCATION,
+				    uz_error_create(UZ_ERR_FORMAT, "pfn 0x%llx is not a zsmalloc page (page_type 0x%08x)",
+						    (unsigned long long)pfn, pt));
+	}
+	zspage = field(pg, pl, &L->pg_private);
+	if (!zspage || (err = uz_kernel_read(k, zspage, zs, L->zs_read_len)))
+		return step(zspage ? read_kind(err) : UZ_FAIL_INVALID_LOCATION,
+			    zspage ? uz_error_wrap(err, "zspage 0x%llx of pfn 0x%llx",
+						   (unsigned long long)zspage, (unsigned long long)pfn)
+				   : uz_error_create(UZ_ERR_FORMAT, "pfn 0x%llx has no zspage",
+						     (unsigned long long)pfn));
+	uint64_t magic = field(zs, L->zs_read_len, &L->zs_magic);
+	uint64_t cidx = field(zs, L->zs_read_len, &L->zs_class);
+	if (magic != UZ_ZS_MAGIC)
+		return step(UZ_FAIL_INVALID_LOCATION,
+			    uz_error_create(UZ_ERR_FORMAT, "zspage 0x%llx (pfn 0x%llx) has magic 0x%llx, expected 0x%x",
+					    (unsigned long long)zspage, (unsigned long long)pfn,
+					    (unsigned long long)magic, UZ_ZS_MAGIC));
+	if (cidx >= L->n_classes)
+		return step(UZ_FAIL_INVALID_LOCATION,
+			    uz_error_create(UZ_ERR_FORMAT, "zspage 0x%llx has class %llu of %llu",
+					    (unsigned long long)zspage, (unsigned long long)cidx,
+					    (unsigned long long)L->n_classes));
+	if (L->zs_has_huge)
+		out->huge = field(zs, L->zs_read_len, &L->zs_huge) != 0;
+	else   /* 4.8-5.16: PG_owner_priv_1 on the page ("PageHugeObject") */
+		out->huge = (field(pg, pl, &L->pg_flags) >> L->pg_owner_priv_1) & 1;
+	/* class */
+	uint64_t cls_addr;
+	if (L->size_class_ptrs) {
+		if ((err = uz_kernel_read_u64(k, d->info.pool + L->pool_size_class.offset + 8 * cidx,
+					      &cls_addr)))
+			return step(read_kind(err), uz_error_wrap(err, "size class %llu",
+								  (unsigned long long)cidx));
+	} else {
+		cls_addr = d->info.pool + L->pool_size_class.offset + L->cls_struct_size * cidx;
+	}
+	uint8_t cb[512];
+	uint64_t cl = L->cls_struct_size < sizeof(cb) ? L->cls_struct_size : sizeof(cb);
+	if (!cls_addr || (err = uz_kernel_read(k, cls_addr, cb, cl)))
+		return step(cls_addr ? read_kind(err) : UZ_FAIL_INVALID_LOCATION,
+			    cls_addr ? uz_error_wrap(err, "size class %llu", (unsigned long long)cidx)
+				     : uz_error_create(UZ_ERR_FORMAT, "size class %llu is NULL",
+						       (unsigned long long)cidx));
+	out->cls.size = (uint32_t)field(cb, cl, &L->cls_size);
+	out->cls.objs_per_zspage = (uint32_t)field(cb, cl, &L->cls_objs);
+	out->cls.pages_per_zspage = (uint32_t)field(cb, cl, &L->cls_pages);
+	if ((err = uz_zs_object_span(&out->cls, m->page_size, out->idx, out->huge, size, &out->span)))
+		return step(UZ_FAIL_INVALID_LOCATION,
+			    uz_error_wrap(err, "object %u of pfn 0x%llx (class %llu)", out->idx,
+					  (unsigned long long)pfn, (unsigned long long)cidx));
+	/* Walk the zspage from its first page: the obj page must sit at the
+	 * position the index says, and gives the following pages. */
+	uint64_t first = field(zs, L->zs_read_len, &L->zs_first_page);
+	uint64_t chain[UZ_ZS_MAX_PAGES];
+	uint32_t n = out->cls.pages_per_zspage;
+	uint64_t cur = first;
+	for (uint32_t i = 0; i < n; i++) {
+		if (!cur)
+			return step(UZ_FAIL_INVALID_LOCATION,
+				    uz_error_create(UZ_ERR_FORMAT, "zspage 0x%llx ends after %u of %u pages",
+						    (unsigned long long)zspage, i, n));
+		chain[i] = cur;
+		if (i + 1 == n)
+			break;
+		if ((err = read_struct_page(m, cur, pg)))
+			return step(read_kind(err), err);
+		if (field(pg, pl, &L->pg_private) != zspage)
+			return step(UZ_FAIL_INVALID_LOCATION,
+				    uz_error_create(UZ_ERR_FORMAT, "page %u of zspage 0x%llx belongs to zspage 0x%llx",
+						    i, (unsigned long long)zspage,
+						    (unsigned long long)field(pg, pl, &L->pg_private)));
+		cur = field(pg, pl, &L->pg_next);
+	}
+	if (chain[out->span.page_in_zspage] != page)
+		return step(UZ_FAIL_INVALID_LOCATION,
+			    uz_error_create(UZ_ERR_FORMAT, "object %u belongs in page %u of zspage 0x%llx, but pfn 0x%llx is not that page",
+					    out->idx, out->span.page_in_zspage,
+					    (unsigned long long)zspage, (unsigned long long)pfn));
+	uint32_t dp = out->span.page_in_zspage + out->span.data_page;
+	for (uint32_t i = 0; i < 2; i++) {
+		if (i == 1 && !out->span.second_len)
+			break;
+		if ((err = uz_kernel_page_to_pfn(k, chain[dp + i], &out->data_pfn[i])))
+			return step(UZ_FAIL_INVALID_LOCATION, err);
+	}
+	/* The object knows its owner: huge pages keep the handle in the next
+	 * field (page->index), other objects start with handle | OBJ_ALLOCATED_TAG. */
+	if (out->huge) {
+		if ((err = read_struct_page(m, page, pg)))
+			return step(read_kind(err), err);
+		/* obj_malloc stores handle | OBJ_ALLOCATED_TAG there (seen on 6.1) */
+		uint64_t owner = field(pg, pl, &L->pg_next);
+		if ((owner & ~UINT64_C(1)) != handle)
+			return step(UZ_FAIL_INVALID_LOCATION,
+				    uz_error_create(UZ_ERR_FORMAT, "huge object page pfn 0x%llx belongs to handle 0x%llx, not 0x%llx",
+						    (unsigned long long)pfn, (unsigned long long)owner,
+						    (unsigned long long)handle));
+	} else {
+		/* Class sizes are multiples of 16, so the 8-byte header never
+		 * straddles in a real pool; skip the check if it would. */
+		uint64_t hdr = handle;
+		if (out->span.obj_offset + 8 <= m->page_size &&
+		    (err = uz_dump_read_phys(m->dump, pfn * m->page_size + out->span.obj_offset, &hdr, 8)))
+			return step(read_kind(err), uz_error_wrap(err, "object header"));
+		if ((hdr & ~UINT64_C(1)) != handle)
+			return step(UZ_FAIL_INVALID_LOCATION,
+				    uz_error_create(UZ_ERR_FORMAT, "object %u at pfn 0x%llx+0x%x is owned by 0x%llx, not handle 0x%llx",
+						    out->idx, (unsigned long long)pfn, out->span.obj_offset,
+						    (unsigned long long)hdr, (unsigned long long)handle));
+	}
+	return step(UZ_FAIL_NONE, NULL);
+}
+
+/* Read the payload described by loc into buf (size bytes). */
+static struct step_err read_payload(struct uz_zram_model *m, const struct located *loc,
+				    uint8_t *buf)
+{
+	struct uz_error *err = uz_dump_read_phys(m->dump, loc->data_pfn[0] * m->page_size +
+						 loc->span.data_offset, buf, loc->span.first_len);
+	if (!err && loc->span.second_len)
+		err = uz_dump_read_phys(m->dump, loc->data_pfn[1] * m->page_size,
+					buf + loc->span.first_len, loc->span.second_len);
+	if (err)
+		return step(read_kind(err), uz_error_wrap(err, "object data"));
+	return step(UZ_FAIL_NONE, NULL);
+}
+
+/* Settle _PFN_BITS for a device by decoding a few stored slots with each
+ * candidate and keeping the one under which all of them validate. */
+static struct uz_error *probe_obj_layout(struct uz_zram_model *m, struct device *d)
+{
+	uint64_t handles[PROBE_SLOTS];
+	uint32_t sizes[PROBE_SLOTS];
+	size_t n = 0;
+	uint64_t es = m->L.entry_size;
+	uint8_t *chunk = malloc(TABLE_CHUNK * es);
+	if (!chunk)
+		return uz_error_create(UZ_ERR_NOMEM, "zram table chunk");
+	for (uint64_t s = 0; s < d->info.nr_slots && n < PROBE_SLOTS; s += TABLE_CHUNK) {
+		uint64_t cnt = d->info.nr_slots - s < TABLE_CHUNK ? d->info.nr_slots - s : TABLE_CHUNK;
+		struct uz_error *err = uz_kernel_read(m->k, d->info.table + s * es, chunk, cnt * es);
+		if (err) {
+			uz_error_destroy(err);
+			continue;
+		}
+		for (uint64_t i = 0; i < cnt && n < PROBE_SLOTS; i++) {
+			const uint8_t *e = chunk + i * es;
+			struct uz_zram_slot sl;
+			uz_zram_slot_decode(&m->L.flags, m->page_size, field(e, es, &m->L.entry_handle),
+					    field(e, es, &m->L.entry_flags), &sl);
+			if (sl.kind == UZ_SLOT_STORED) {
+				handles[n] = sl.handle;
+				sizes[n++] = sl.size;
+			}
+		}
+	}
+	free(chunk);
+	if (n == 0) {
+		snprintf(d->obj_why, sizeof(d->obj_why), "no readable stored slot to settle _PFN_BITS");
+		return NULL;    /* nothing stored: nothing to resolve either */
+	}
+	size_t nc;
+	const unsigned *cand = uz_zs_physmem_bits_candidates(&nc);
+	char last[160] = "";
+	for (size_t c = 0; c < nc; c++) {
+		struct uz_zs_obj_layout ol;
+		struct uz_error *err = uz_zs_obj_layout_init(cand[c], m->page_shift,
+							     m->L.tag_bit ? 1 : 0, &ol);
+		if (err) {
+			uz_error_destroy(err);
+			continue;
+		}
+		size_t ok = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct located loc;
+			struct step_err se = locate(m, d, &ol, handles[i], sizes[i], &loc);
+			if (se.err) {
+				snprintf(last, sizeof(last), "%s", se.err->message);
+				uz_error_destroy(se.err);
+				if (se.kind == UZ_FAIL_METADATA_MISSING)
+					continue;   /* says nothing about the candidate */
+				ok = 0;
+				break;
+			}
+			ok++;
+		}
+		if (ok > 0) {
+			d->obj = ol;
+			d->obj_ok = true;
+			d->info.pfn_bits = ol.pfn_bits;
+			return NULL;
+		}
+	}
+	/* Not fatal for the model: every slot of this device will say why. */
+	snprintf(d->obj_why, sizeof(d->obj_why),
+		 "no zsmalloc _PFN_BITS candidate gives valid objects (last: %s)", last);
+	return NULL;
+}
+
+/* ---- open / close ---- */
+
+struct uz_error *uz_zram_model_open(struct uz_kernel *k, struct uz_zram_model **out)
+{
+	*out = NULL;
+	struct uz_zram_model *m = calloc(1, sizeof(*m));
+	if (!m)
+		return uz_error_create(UZ_ERR_NOMEM, "zram model");
+	m->k = k;
+	m->dump = uz_kernel_dump(k);
+	m->kv = uz_kernel_version(k);
+	m->page_size = uz_kernel_page_size(k);
+	m->page_shift = uz_kernel_page_shift(k);
+	struct uz_error *err = NULL;
+	if (m->page_size != (UINT64_C(1) << m->page_shift) || m->page_shift < 12 || m->page_shift > 16) {
+		err = uz_error_create(UZ_ERR_UNSUPPORTED, "page size %llu",
+				      (unsigned long long)m->page_size);
+		goto fail;
+	}
+	if ((err = page_layout_init(m)) || (err = open_swap_areas(m)))
+		goto fail;
+	err = zram_layout_init(m);
+	if (err) {
+		/* No zram types (module debuginfo missing, or no zram at all):
+		 * keep the swap areas; zram slots then fail with the reason. */
+		snprintf(m->zram_why, sizeof(m->zram_why), "%s", err->message);
+		uz_error_destroy(err);
+		err = NULL;
+		for (uint32_t t = 0; t < m->n_areas; t++)
+			if (m->areas[t].kind == UZ_SWAP_BLOCK &&
+			    strncmp(m->areas[t].bdev_name, "zram", 4) == 0)
+				m->areas[t].kind = UZ_SWAP_ZRAM;
+		*out = m;
+		return NULL;
+	}
+	m->have_zram = true;
+	struct idr_walk w;
+	memset(&w, 0, sizeof(w));
+	if (!devices_from_idr(m, &w)) {
+		/* Fall back to the swap areas on a "zram*" disk. */
+		for (uint32_t t = 0; t < m->n_areas && w.n < MAX_DEVICES; t++) {
+			const struct uz_swap_area_info *a = &m->areas[t];
+			if (a->kind == UZ_SWAP_BLOCK && strncmp(a->bdev_name, "zram", 4) == 0 &&
+			    m->apriv[t].disk_private) {
+				w.zram[w.n] = m->apriv[t].disk_private;
+				w.id[w.n++] = atoi(a->bdev_name + 4);
+			}
+		}
+	}
+	m->devs = calloc(w.n ? w.n : 1, sizeof(*m->devs));
+	if (!m->devs) {
+		err = uz_error_create(UZ_ERR_NOMEM, "zram devices");
+		goto fail;
+	}
+	for (size_t i = 0; i < w.n; i++) {
+		struct device *d = &m->devs[m->n_devs];
+		if ((err = open_device(m, w.zram[i], w.id[i], d))) {
+			/* One unreadable device (e.g. its struct zram filtered out
+			 * of the dump) must not hide the others: keep it with the
+			 * reason, its slots fail with it. */
+			if (err->code == UZ_ERR_NOMEM)
+				goto fail;
+			snprintf(d->problem, sizeof(d->problem), "%s", err->message);
+			d->info.problem = d->problem;
+			uz_error_destroy(err);
+			err = NULL;
+			d->info.zram = w.zram[i];
+			d->info.id = w.id[i];
+			d->info.swap_type = -1;
+			d->info.nr_slots = 0;
+			d->info.table = d->info.pool = 0;
+		}
+		m->n_devs++;
+		for (uint32_t t = 0; t < m->n_areas; t++) {
+			if (m->areas[t].kind != UZ_SWAP_NONE && m->apriv[t].disk_private == w.zram[i]) {
+				m->areas[t].kind = UZ_SWAP_ZRAM;
+				m->areas[t].zram_device = (int)(m->n_devs - 1);
+				d->info.swap_type = (int)t;
+				if (!d->info.name[0])
+					snprintf(d->info.name, sizeof(d->info.name), "%s", m->areas[t].bdev_name);
+			}
+		}
+		if (!d->info.name[0])
+			snprintf(d->info.name, sizeof(d->info.name), "zram%d", w.id[i]);
+		if (d->info.table && d->info.pool && (err = probe_obj_layout(m, d)))
+			goto fail;
+	}
+	*out = m;
+	return NULL;
+fail:
+	uz_zram_model_close(m);
+	return uz_error_wrap(err, "zram model");
+}
+
+void uz_zram_model_close(struct uz_zram_model *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n_devs; i++)
+		for (unsigned j = 0; j < UZ_ZRAM_MAX_COMPS; j++)
+			free(m->devs[i].dict[j]);
+	free(m->devs);
+	free(m->areas);
+	free(m->apriv);
+	free(m);
+}
+
+const char *uz_zram_unavailable_reason(const struct uz_zram_model *m)
+{
+	return m->have_zram ? NULL : m->zram_why;
+}
+
+const char *uz_zram_swapcache_unavailable_reason(const struct uz_zram_model *m)
+{
+	return m->S.swapcache ? NULL : m->S.swapcache_why;
+}
+
+uint32_t uz_zram_swap_count(const struct uz_zram_model *m) { return m->n_areas; }
+
+const struct uz_swap_area_info *uz_zram_swap_area(const struct uz_zram_model *m, uint32_t type)
+{
+	return type < m->n_areas ? &m->areas[type] : NULL;
+}
+
+enum uz_swap_kind uz_zram_swap_kind(const struct uz_zram_model *m, uint32_t type)
+{
+	return type < m->n_areas ? m->areas[type].kind : UZ_SWAP_NONE;
+}
+
+size_t uz_zram_device_count(const struct uz_zram_model *m) { return m->n_devs; }
+
+const struct uz_zram_device_info *uz_zram_device(const struct uz_zram_model *m, size_t i)
+{
+	return i < m->n_devs ? &m->devs[i].info : NULL;
+}
+
+/* ---- per-thread context ---- */
+
+struct uz_error *uz_zram_ctx_create(struct uz_zram_model *m, struct uz_zram_ctx **out)
+{
+	*out = NULL;
+	struct uz_zram_ctx *c = calloc(1, sizeof(*c));
+	if (!c)
+		return uz_error_create(UZ_ERR_NOMEM, "zram context");
+	c->m = m;
+	c->dec = calloc(m->n_devs * UZ_ZRAM_MAX_COMPS + 1, sizeof(*c->dec));
+	c->obj = malloc(m->page_size);
+	if (!c->dec || !c->obj) {
+		uz_zram_ctx_destroy(c);
+		return uz_error_create(UZ_ERR_NOMEM, "zram context");
+	}
+	*out = c;
+	return NULL;
+}
+
+void uz_zram_ctx_destroy(struct uz_zram_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	if (ctx->dec)
+		for (size_t i = 0; i < ctx->m->n_devs * UZ_ZRAM_MAX_COMPS; i++)
+			uz_decompressor_destroy(ctx->dec[i]);
+	free(ctx->dec);
+	free(ctx->obj);
+	free(ctx);
+}
+
+/* ---- resolve ---- */
+
+static struct uz_error *fail(struct uz_slot_result *res, enum uz_slot_failure kind,
+			     const char *where, struct uz_error *err)
+{
+	res->failure = kind;
+	res->source = UZ_SRC_NONE;
+	return uz_error_wrap(err, "%s slot %llu", where, (unsigned long long)res->slot);
+}
+
+static void fill_words(void *page, uint64_t page_size, uint64_t word)
+{
+	uint8_t *p = page;
+	for (uint64_t i = 0; i < page_size; i += 8)
+		memcpy(p + i, &word, 8);
+}
+
+/* Swap cache: returns true with the page read into `page`, false to go on
+ * (with res->swapcache_filtered set if a clean cached page was filtered). */
+static struct uz_error *try_swapcache(struct uz_zram_model *m, uint32_t type, uint64_t offset,
+				      void *page, struct uz_slot_result *res, bool *done)
+{
+	*done = false;
+	const struct area_priv *ap = &m->apriv[type];
+	if (!m->S.swapcache || !ap->swapper_spaces)
+		return NULL;
+	uint64_t space_idx = offset >> SWAP_ADDRESS_SPACE_SHIFT;
+	if (space_idx >= ap->nr_swapper_spaces)
+		return NULL;
+	uint64_t as = ap->swapper_spaces + space_idx * m->S.as_size;
+	uint64_t head;
+	UZ_TRY(uz_kernel_read_u64(m->k, as + m->S.as_pages.offset + m->S.xa_head.offset, &head));
+	uint64_t key = offset;
+	if (uz_zram_quirk(UZ_QUIRK_SWAPCACHE_MASKED_KEY, m->kv))
+		key &= (UINT64_C(1) << SWAP_ADDRESS_SPACE_SHIFT) - 1;
+	uint64_t e;
+	UZ_TRY(uz_xa_load(&m->S.xa, kread_mem, m->k, head, key, &e));
+	if (!e || uz_xa_is_value(e))
+		return NULL;      /* absent, or a workingset shadow */
+	/* e is the folio (head page); find the subpage for this offset. */
+	uint8_t pg[512];
+	size_t pl = m->L.page_struct_size ? m->L.page_struct_size : 64;
+	UZ_TRY(uz_error_wrap(uz_kernel_read(m->k, e, pg, pl), "swap-cache folio 0x%llx",
+			     (unsigned long long)e));
+	unsigned ts = uz_swp_type_shift(m->kv);
+	uint64_t swp = field(pg, pl, &m->L.pg_private);
+	uint64_t head_off = swp & ((UINT64_C(1) << ts) - 1);
+	if ((swp >> ts) != type || offset < head_off || offset - head_off >= MAX_FOLIO_PAGES)
+		return uz_error_create(UZ_ERR_FORMAT,
+				       "swap-cache folio 0x%llx holds swap entry 0x%llx, not type %u offset %llu",
+				       (unsigned long long)e, (unsigned long long)swp, type,
+				       (unsigned long long)offset);
+	uint64_t sub = e + (offset - head_off) * m->L.page_struct_size, pfn;
+	UZ_TRY(uz_kernel_page_to_pfn(m->k, sub, &pfn));
+	res->swapcache_page = sub;
+	res->swapcache_pfn = pfn;
+	enum uz_page_state st;
+	UZ_TRY(uz_dump_page_state(m->dump, pfn, &st));
+	if (st == UZ_PAGE_PRESENT || st == UZ_PAGE_ZERO) {
+		UZ_TRY(uz_dump_read_page(m->dump, pfn, page));
+		res->source = UZ_SRC_SWAPCACHE;
+		*done = true;
+		return NULL;
+	}
+	uint64_t flags = field(pg, pl, &m->L.pg_flags);
+	if (m->L.pg_dirty < 0 || ((flags >> m->L.pg_dirty) & 1)) {
+		res->failure = UZ_FAIL_SWAPCACHE_STALE;
+		return uz_error_create(UZ_ERR_FAULT,
+				       "the swap cache holds a %s page (pfn 0x%llx) that the dump left out; the swap slot copy may be older",
+				       m->L.pg_dirty < 0 ? "possibly dirty" : "dirty",
+				       (unsigned long long)pfn);
+	}
+	res->swapcache_filtered = true;
+	return NULL;
+}
+
+struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ctx,
+				 uint32_t swap_type, uint64_t offset, void *page,
+				 struct uz_slot_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->device = -1;
+	res->slot = offset;
+	char where[48];
+	snprintf(where, sizeof(where), "swap type %u", swap_type);
+	if (swap_type >= m->n_areas || m->areas[swap_type].kind == UZ_SWAP_NONE)
+		return fail(res, UZ_FAIL_NOT_SWAP, where,
+			    uz_error_create(UZ_ERR_NOT_FOUND,
+					    "not a swap area in use (nr_swapfiles %u): a migration, device, hwpoison or marker entry",
+					    m->n_areas));
+	const struct uz_swap_area_info *a = &m->areas[swap_type];
+	if (a->bdev_name[0])
+		snprintf(where, sizeof(where), "%s", a->bdev_name);
+	if (offset == 0 || offset >= a->max)
+		return fail(res, UZ_FAIL_OUT_OF_RANGE, where,
+			    uz_error_create(UZ_ERR_NOT_FOUND, "offset outside 1..%llu of the swap area",
+					    (unsigned long long)(a->max ? a->max - 1 : 0)));
+	bool done;
+	struct uz_error *err = try_swapcache(m, swap_type, offset, page, res, &done);
+	if (err && res->failure == UZ_FAIL_SWAPCACHE_STALE)
+		return fail(res, res->failure, where, uz_error_wrap(err, "swap cache"));
+	if (err) {
+		/* The lookup itself failed (an xa_node filtered out of the
+		 * dump...).  A swap PTE whose page is still in the swap cache is
+		 * a page under reclaim or readahead; its zram slot is then either
+		 * the same bytes or empty.  Go on with the slot and refuse only
+		 * the empty case below. */
+		res->swapcache_unchecked = true;
+		snprintf(ctx->swapcache_why, sizeof(ctx->swapcache_why), "%s", err->message);
+		uz_error_destroy(err);
+		err = NULL;
+		done = false;
+	}
+	if (done)
+		return NULL;
+	if (a->has_zeromap) {
+		uint64_t word;
+		err = uz_kernel_read_u64(m->k, m->apriv[swap_type].zeromap + (offset / 64) * 8, &word);
+		if (err) {
+			/* Not fatal: a set bit means "zeros, zram slot empty", a
+			 * clear bit means "read the zram slot", and an empty zram
+			 * slot reads as zeros too.  So the zram slot alone gives
+			 * the right bytes; only the label may differ. */
+			uz_error_destroy(err);
+			res->zeromap_unreadable = true;
+			word = 0;
+		}
+		if ((word >> (offset % 64)) & 1) {
+			memset(page, 0, m->page_size);
+			res->source = UZ_SRC_ZEROMAP;
+			return NULL;
+		}
+	}
+	if (a->kind != UZ_SWAP_ZRAM)
+		return fail(res, UZ_FAIL_NOT_ZRAM, where,
+			    uz_error_create(UZ_ERR_UNSUPPORTED, "swap area is a %s, its data is not in the dump",
+					    uz_swap_kind_name(a->kind)));
+	if (!m->have_zram || a->zram_device < 0)
+		return fail(res, UZ_FAIL_METADATA_MISSING, where,
+			    uz_error_create(UZ_ERR_NOT_FOUND, "zram device not readable: %s",
+					    m->zram_why[0] ? m->zram_why : "not found among zram devices"));
+	struct device *d = &m->devs[a->zram_device];
+	res->device = a->zram_device;
+	if (d->info.problem)
+		return fail(res, UZ_FAIL_METADATA_MISSING, where,
+			    uz_error_create(UZ_ERR_FAULT, "device unreadable: %s", d->info.problem));
+	if (offset >= d->info.nr_slots)
+		return fail(res, UZ_FAIL_OUT_OF_RANGE, where,
+			    uz_error_create(UZ_ERR_NOT_FOUND, "past the %llu slots of the device",
+					    (unsigned long long)d->info.nr_slots));
+	uint8_t e[256];
+	uint64_t es = m->L.entry_size;
+	if ((err = uz_kernel_read(m->k, d->info.table + offset * es, e, es)))
+		return fail(res, read_kind(err), where, uz_error_wrap(err, "zram table entry"));
+	struct uz_zram_slot sl;
+	uz_zram_slot_decode(&m->L.flags, m->page_size, field(e, es, &m->L.entry_handle),
+			    field(e, es, &m->L.entry_flags), &sl);
+	res->prio = sl.prio;
+	res->comp_len = sl.size;
+	res->handle = sl.handle;
+	switch (sl.kind) {
+	case UZ_SLOT_EMPTY:
+		/* A live swap entry with an empty slot (and no zeromap bit) is
+		 * a page whose write-out had not finished: the data is in the
+		 * swap cache.  Only if we looked there is "zeros" the answer. */
+		if (res->swapcache_unchecked)
+			return fail(res, UZ_FAIL_METADATA_MISSING, where,
+				    uz_error_create(UZ_ERR_FAULT,
+						    "zram slot empty and the swap cache, where the page then is, is unreadable: %s",
+						    ctx->swapcache_why));
+		memset(page, 0, m->page_size);
+		res->source = UZ_SRC_EMPTY;
+		return NULL;
+	case UZ_SLOT_SAME:
+		fill_words(page, m->page_size, sl.fill_word);
+		res->fill_word = sl.fill_word;
+		res->source = UZ_SRC_SAME_FILLED;
+		return NULL;
+	case UZ_SLOT_WRITTEN_BACK:
+		return fail(res, UZ_FAIL_WRITTEN_BACK, where,
+			    uz_error_create(UZ_ERR_UNSUPPORTED,
+					    "written back to the backing device (block %llu), not in RAM",
+					    (unsigned long long)sl.handle));
+	case UZ_SLOT_INCONSISTENT:
+		return fail(res, UZ_FAIL_INCONSISTENT, where,
+			    uz_error_create(UZ_ERR_FORMAT, "table entry handle 0x%llx with size %u",
+					    (unsigned long long)sl.handle, sl.size));
+	case UZ_SLOT_STORED:
+		break;
+	}
+	if (!d->obj_ok)
+		return fail(res, UZ_FAIL_INVALID_LOCATION, where,
+			    uz_error_create(UZ_ERR_FORMAT, "zsmalloc obj layout unknown: %s", d->obj_why));
+	struct located loc;
+	struct step_err se = locate(m, d, &d->obj, sl.handle, sl.size, &loc);
+	res->obj_pfn = loc.obj_pfn;
+	res->obj_idx = loc.idx;
+	res->obj_offset = loc.span.obj_offset;
+	res->class_size = loc.cls.size;
+	res->straddles = loc.span.second_len != 0 || loc.span.data_page != 0;
+	if (se.err)
+		return fail(res, se.kind, where, se.err);
+	res->huge = sl.size == m->page_size;
+	uint8_t *dst = res->huge ? page : ctx->obj;
+	se = read_payload(m, &loc, dst);
+	if (se.err)
+		return fail(res, se.kind, where, se.err);
+	res->source = UZ_SRC_ZRAM;
+	if (res->huge)
+		return NULL;
+	if (sl.prio >= d->info.n_comps || !d->info.comp_algs[sl.prio])
+		return fail(res, UZ_FAIL_INCONSISTENT, where,
+			    uz_error_create(UZ_ERR_FORMAT, "priority %u has no algorithm", sl.prio));
+	if (!d->info.codec_known[sl.prio])
+		return fail(res, UZ_FAIL_UNSUPPORTED_CODEC, where,
+			    uz_error_create(UZ_ERR_UNSUPPORTED, "algorithm \"%s\" is not supported",
+					    d->info.comp_algs[sl.prio]));
+	res->codec_known = true;
+	res->codec = d->info.codecs[sl.prio];
+	struct uz_decompressor **dec = &ctx->dec[(size_t)res->device * UZ_ZRAM_MAX_COMPS + sl.prio];
+	if (!*dec) {
+		struct uz_codec_params p = { d->dict[sl.prio], d->info.dict_len[sl.prio],
+					     d->info.deflate_winbits[sl.prio] };
+		if ((err = uz_decompressor_create(res->codec, &p, dec)))
+			return fail(res, UZ_FAIL_UNSUPPORTED_CODEC, where, err);
+	}
+	if ((err = uz_decompress(*dec, ctx->obj, sl.size, page, m->page_size))) {
+		res->source = UZ_SRC_NONE;
+		return fail(res, UZ_FAIL_DECOMPRESS_FAILED, where, err);
+	}
+	return NULL;
+}
+
+/* ---- statistics ---- */
+
+struct uz_error *uz_zram_device_scan(struct uz_zram_model *m, size_t i,
+				     struct uz_zram_slot_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (i >= m->n_devs)
+		return uz_error_create(UZ_ERR_NOT_FOUND, "no zram device %zu", i);
+	struct device *d = &m->devs[i];
+	if (d->info.problem)
+		return uz_error_create(UZ_ERR_FAULT, "%s: device unreadable: %s", d->info.name,
+				       d->info.problem);
+	uint64_t es = m->L.entry_size;
+	uint8_t *chunk = malloc(TABLE_CHUNK * es);
+	if (!chunk)
+		return uz_error_create(UZ_ERR_NOMEM, "zram table chunk");
+	out->slots = d->info.nr_slots;
+	for (uint64_t s = 0; s < d->info.nr_slots; s += TABLE_CHUNK) {
+		uint64_t cnt = d->info.nr_slots - s < TABLE_CHUNK ? d->info.nr_slots - s : TABLE_CHUNK;
+		bool readable[TABLE_CHUNK];
+		struct uz_error *err = uz_kernel_read(m->k, d->info.table + s * es, chunk, cnt * es);
+		for (uint64_t j = 0; j < cnt; j++)
+			readable[j] = err == NULL;
+		if (err) {
+			/* Entry by entry: part of the chunk may be in the dump. */
+			uz_error_destroy(err);
+			for (uint64_t j = 0; j < cnt; j++) {
+				err = uz_kernel_read(m->k, d->info.table + (s + j) * es, chunk + j * es, es);
+				readable[j] = err == NULL;
+				uz_error_destroy(err);
+			}
+		}
+		for (uint64_t j = 0; j < cnt; j++) {
+			const uint8_t *e = chunk + j * es;
+			if (!readable[j]) {
+				out->unreadable++;
+				continue;
+			}
+			struct uz_zram_slot sl;
+			uz_zram_slot_decode(&m->L.flags, m->page_size, field(e, es, &m->L.entry_handle),
+					    field(e, es, &m->L.entry_flags), &sl);
+			switch (sl.kind) {
+			case UZ_SLOT_EMPTY: out->empty++; break;
+			case UZ_SLOT_SAME:
+				out->same_filled++;
+				if (sl.fill_word == 0)
+					out->same_filled_zero++;
+				break;
+			case UZ_SLOT_WRITTEN_BACK: out->written_back++; break;
+			case UZ_SLOT_INCONSISTENT: out->inconsistent++; break;
+			case UZ_SLOT_STORED:
+				out->stored++;
+				out->stored_bytes += sl.size;
+				if (sl.size == m->page_size)
+					out->huge++;
+				else if (sl.prio < UZ_ZRAM_MAX_COMPS)
+					out->compressed_by_prio[sl.prio]++;
+				break;
+			}
+			if (sl.kind == UZ_SLOT_STORED && sl.huge_flag)
+				out->huge_flag++;
+		}
+	}
+	free(chunk);
+	/* zeromap of the swap area on this device (6.12+) */
+	int t = d->info.swap_type;
+	if (t >= 0 && m->areas[t].has_zeromap) {
+		uint64_t words = (m->areas[t].max + 63) / 64;
+		for (uint64_t w = 0; w < words; w++) {
+			uint64_t v;
+			struct uz_error *err = uz_kernel_read_u64(m->k, m->apriv[t].zeromap + w * 8, &v);
+			if (err) {
+				uz_error_destroy(err);
+				continue;
+			}
+			if (w == words - 1 && m->areas[t].max % 64)
+				v &= (UINT64_C(1) << (m->areas[t].max % 64)) - 1;
+			out->zeromap += (uint64_t)__builtin_popcountll(v);
+		}
+	}
+	return NULL;
+}

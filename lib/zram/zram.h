@@ -1,0 +1,216 @@
+/* zram.h - the zram/zsmalloc model of one dump: every swap area, every zram
+ * device, and turning a swap entry (type, offset) into the page the process
+ * last saw, or an exact reason why that is impossible.
+ *
+ * Owns: swap_info classification (real swap vs. special entries, zram vs.
+ * other block device vs. swap file), the swap cache lookup (swapper_spaces
+ * XArrays, 4.20-6.17), the 6.12+ zeromap, zram devices (zram_index_idr and
+ * swap_info->bdev->bd_disk->private_data), the zram table and its flag word,
+ * zsmalloc handle -> obj -> page -> zspage -> size class -> object bytes with
+ * validation at every step, choosing the codec and dictionary per slot, and
+ * per-device statistics next to the kernel's own counters (mm_stat).
+ * Layouts come from the kernel's types (lib/kernel); the few rules the types
+ * cannot tell are version-table rows in zram_layout.c.  docs/zram-model.md
+ * describes the whole path.
+ *
+ * Does not own: PTE decoding and page-table walks (lib/kernel), reading the
+ * dump (lib/dump), decompressing (lib/codec), zswap, reading written-back
+ * slots from a backing device (not in the dump), rewriting anything.
+ *
+ * Threads: the model is read-only after uz_zram_model_open().  Each thread
+ * that resolves pages needs its own struct uz_zram_ctx (decompressors and
+ * scratch buffers); reads go through the struct uz_kernel, so concurrent use
+ * is only as safe as that is.
+ */
+#ifndef UZ_ZRAM_H
+#define UZ_ZRAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../error.h"
+#include "../codec/codec.h"
+#include "../kernel/kernel.h"
+
+#define UZ_ZRAM_MAX_COMPS 4      /* ZRAM_MAX_COMPS with CONFIG_ZRAM_MULTI_COMP */
+
+struct uz_zram_model;
+struct uz_zram_ctx;
+
+/* Discover all swap areas and zram devices.  Fails only if the kernel has no
+ * swap_info at all or a layout is unusable; a dump without zram gives a model
+ * with zero devices. */
+struct uz_error *uz_zram_model_open(struct uz_kernel *k, struct uz_zram_model **out);
+void uz_zram_model_close(struct uz_zram_model *m);
+/* Why zram devices cannot be read (e.g. zram.ko/zsmalloc.ko types missing),
+ * or NULL if they can.  Swap areas are still classified then. */
+const char *uz_zram_unavailable_reason(const struct uz_zram_model *m);
+/* Why the swap cache is not consulted (e.g. 6.18+ swap tables), or NULL. */
+const char *uz_zram_swapcache_unavailable_reason(const struct uz_zram_model *m);
+
+/* ---- swap areas ---- */
+
+enum uz_swap_kind {
+	UZ_SWAP_NONE,            /* type >= nr_swapfiles, NULL or !SWP_USED: not real swap */
+	UZ_SWAP_ZRAM,            /* a zram block device */
+	UZ_SWAP_BLOCK,           /* another block device (data not in the dump) */
+	UZ_SWAP_FILE,            /* a swap file (data not in the dump) */
+};
+const char *uz_swap_kind_name(enum uz_swap_kind k);
+
+struct uz_swap_area_info {
+	uint32_t type;
+	enum uz_swap_kind kind;
+	uint64_t swap_info;      /* struct swap_info_struct * */
+	uint64_t flags;          /* si->flags */
+	uint64_t max;            /* si->max: slots including the header slot 0 */
+	uint64_t inuse_pages;    /* si->inuse_pages */
+	char bdev_name[32];      /* gendisk disk_name, "" if unknown */
+	int zram_device;         /* index into uz_zram_device(), or -1 */
+	bool has_zeromap;        /* 6.12+ si->zeromap */
+};
+
+/* Number of swap types the kernel has had (nr_swapfiles). */
+uint32_t uz_zram_swap_count(const struct uz_zram_model *m);
+/* NULL for type >= uz_zram_swap_count(). */
+const struct uz_swap_area_info *uz_zram_swap_area(const struct uz_zram_model *m, uint32_t type);
+/* UZ_SWAP_NONE for out-of-range types (migration/device/hwpoison/marker). */
+enum uz_swap_kind uz_zram_swap_kind(const struct uz_zram_model *m, uint32_t type);
+
+/* ---- zram devices ---- */
+
+/* The kernel's own counters (struct zram_stats + pool), as in
+ * /sys/block/zramN/mm_stat; `valid` false for counters the kernel lacks. */
+struct uz_zram_mm_stat {
+	uint64_t orig_data_size;     /* pages_stored << PAGE_SHIFT */
+	uint64_t compr_data_size;
+	uint64_t mem_used_total;     /* pool pages_allocated << PAGE_SHIFT */
+	uint64_t mem_limit;          /* limit_pages << PAGE_SHIFT */
+	uint64_t mem_used_max;       /* max_used_pages << PAGE_SHIFT */
+	uint64_t same_pages;
+	uint64_t pages_compacted;
+	uint64_t huge_pages;
+	uint64_t huge_pages_since;
+	uint64_t pages_stored;
+	bool valid_pool;             /* mem_used_total, pages_compacted */
+	bool valid_huge_since;
+};
+
+struct uz_zram_device_info {
+	char name[32];               /* "zram0" (gendisk disk_name) */
+	int id;                      /* N of zramN from zram_index_idr, -1 if unknown */
+	uint64_t zram;               /* struct zram * */
+	uint64_t table;              /* struct zram_table_entry * (vmalloc) */
+	uint64_t pool;               /* struct zs_pool * */
+	uint64_t disksize;           /* bytes; 0 = not initialised */
+	uint64_t nr_slots;           /* disksize / PAGE_SIZE */
+	unsigned n_comps;            /* entries of comp_algs[] (1 or 4) */
+	const char *comp_algs[UZ_ZRAM_MAX_COMPS];  /* NULL where unset */
+	bool codec_known[UZ_ZRAM_MAX_COMPS];
+	enum uz_codec codecs[UZ_ZRAM_MAX_COMPS];
+	size_t dict_len[UZ_ZRAM_MAX_COMPS];        /* 6.12+ params[prio].dict_sz */
+	int deflate_winbits[UZ_ZRAM_MAX_COMPS];    /* 6.18+ params, else 0 */
+	uint64_t backing_dev;        /* struct file * of the writeback device, 0 if none */
+	int swap_type;               /* -1 if not used as swap */
+	unsigned pfn_bits;           /* zsmalloc _PFN_BITS found by probing, 0 if unknown */
+	const char *problem;         /* NULL, or why the device cannot be read (its
+					struct zram not in the dump...); then only
+					name, id, zram and swap_type are valid */
+	struct uz_zram_mm_stat mm_stat;
+};
+
+size_t uz_zram_device_count(const struct uz_zram_model *m);
+const struct uz_zram_device_info *uz_zram_device(const struct uz_zram_model *m, size_t i);
+
+/* ---- resolving a swap entry ---- */
+
+enum uz_slot_source {
+	UZ_SRC_NONE,             /* failure */
+	UZ_SRC_ZRAM,             /* decompressed (or copied, if huge) from zsmalloc */
+	UZ_SRC_SWAPCACHE,        /* a page in the swap cache (authoritative) */
+	UZ_SRC_SAME_FILLED,      /* zram same-filled slot: fill_word repeated */
+	UZ_SRC_ZEROMAP,          /* 6.12+ si->zeromap bit: zero page, never in zram */
+	UZ_SRC_EMPTY,            /* zram slot empty: the kernel reads it as zeros */
+};
+const char *uz_slot_source_name(enum uz_slot_source s);
+
+enum uz_slot_failure {
+	UZ_FAIL_NONE,
+	UZ_FAIL_NOT_SWAP,            /* special entry or unused type (§1.4) */
+	UZ_FAIL_NOT_ZRAM,            /* swap area is a disk or file, data not in RAM */
+	UZ_FAIL_OUT_OF_RANGE,        /* offset 0 (header) or past the device/area */
+	UZ_FAIL_WRITTEN_BACK,        /* slot was written back to zram's backing device */
+	UZ_FAIL_METADATA_MISSING,    /* a page we need is not in the dump (filtered) */
+	UZ_FAIL_INVALID_LOCATION,    /* a decoded location failed validation */
+	UZ_FAIL_DECOMPRESS_FAILED,   /* codec rejected the stream */
+	UZ_FAIL_UNSUPPORTED_CODEC,   /* algorithm name unknown to lib/codec */
+	UZ_FAIL_SWAPCACHE_STALE,     /* dirty swap-cache page filtered out; zram copy is stale */
+	UZ_FAIL_INCONSISTENT,        /* zram table entry contradicts itself */
+};
+const char *uz_slot_failure_name(enum uz_slot_failure f);
+
+struct uz_slot_result {
+	enum uz_slot_source source;
+	enum uz_slot_failure failure;    /* UZ_FAIL_NONE on success */
+	int device;                      /* index into uz_zram_device(), -1 if none */
+	uint64_t slot;                   /* zram index (= swap offset) */
+	bool codec_known;
+	enum uz_codec codec;             /* ZRAM, compressed */
+	unsigned prio;
+	uint32_t comp_len;               /* object size from the table */
+	bool huge;                       /* stored uncompressed (size == PAGE_SIZE) */
+	uint64_t fill_word;              /* SAME_FILLED */
+	uint64_t swapcache_page;         /* struct page * of the cached (sub)page, 0 if none */
+	uint64_t swapcache_pfn;
+	bool swapcache_filtered;         /* cached page clean but not in the dump: used zram */
+	bool swapcache_unchecked;        /* swap-cache lookup failed (metadata filtered):
+					    answered from the zram slot, which holds the
+					    same bytes unless empty (then we fail) */
+	bool zeromap_unreadable;         /* zeromap word filtered out: went by the zram slot
+					    (same bytes: a zeromap page has an empty slot) */
+	uint64_t handle;                 /* zsmalloc handle */
+	uint64_t obj_pfn;                /* page where the object starts */
+	uint32_t obj_idx;
+	uint32_t obj_offset;             /* object start within obj_pfn's page */
+	uint32_t class_size;
+	bool straddles;                  /* payload continues in the next page */
+};
+
+/* Per-thread state: decompressors (created lazily per device and priority)
+ * and scratch buffers. */
+struct uz_error *uz_zram_ctx_create(struct uz_zram_model *m, struct uz_zram_ctx **out);
+void uz_zram_ctx_destroy(struct uz_zram_ctx *ctx);
+
+/* Resolve swap entry (type, offset) to page_size bytes in `page`.  Order:
+ * swap cache, then zeromap (6.12+), then the zram slot.  On failure returns
+ * an error ("zram0 slot 1234: ...": device, slot and why) and res->failure
+ * says which kind; `page` is then unspecified.  res may not be NULL. */
+struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ctx,
+				 uint32_t swap_type, uint64_t offset, void *page,
+				 struct uz_slot_result *res);
+
+/* ---- statistics ---- */
+
+struct uz_zram_slot_stats {
+	uint64_t slots;              /* slots scanned (= nr_slots) */
+	uint64_t empty;
+	uint64_t same_filled;
+	uint64_t same_filled_zero;   /* same-filled with fill word 0 */
+	uint64_t written_back;
+	uint64_t stored;             /* zsmalloc objects (compressed + huge) */
+	uint64_t huge;               /* stored with size == PAGE_SIZE */
+	uint64_t huge_flag;          /* ZRAM_HUGE set (kernel's huge_pages counts these) */
+	uint64_t compressed_by_prio[UZ_ZRAM_MAX_COMPS];  /* stored, not huge, by priority */
+	uint64_t stored_bytes;       /* sum of sizes of stored objects (= compr_data_size) */
+	uint64_t inconsistent;
+	uint64_t unreadable;         /* slots whose table page is not in the dump */
+	uint64_t zeromap;            /* swap-side zeromap bits (6.12+), if swap */
+};
+
+/* Walk the whole table of device i.  Unreadable table pages are counted, not
+ * fatal.  Cost: one pass over nr_slots table entries. */
+struct uz_error *uz_zram_device_scan(struct uz_zram_model *m, size_t i,
+				     struct uz_zram_slot_stats *out);
+
+#endif

@@ -1,0 +1,479 @@
+/* Unit tests for lib/zram/zram_layout.c: flag words per kernel version, obj
+ * decoding, zspage bitfields, object spans and straddling, and the XArray
+ * walk over a synthetic in-memory tree.  Expected values are worked out by
+ * hand from the kernel layouts in docs/zram-model.md, not by calling the
+ * code under test. */
+#include "zram/zram_layout.h"
+#include "ut.h"
+
+/* ---- enum tables as the kernels' DWARF has them (checked with gdb on
+ * Debian's zram.ko debug files for 6.1.176 and 6.12.107) ---- */
+
+struct enum_row { const char *name; int64_t value; };
+struct enum_set { const struct enum_row *rows; size_t n; };
+
+static bool lookup(void *ctx, const char *name, int64_t *value)
+{
+	const struct enum_set *s = ctx;
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->rows[i].name, name) == 0) {
+			*value = s->rows[i].value;
+			return true;
+		}
+	return false;
+}
+
+#define ENUM_SET(arr) { arr, sizeof(arr) / sizeof(arr[0]) }
+
+static const struct enum_row enum_4_9[] = { { "ZRAM_ZERO", 24 }, { "ZRAM_ACCESS", 25 } };
+static const struct enum_row enum_5_15[] = {
+	{ "ZRAM_LOCK", 24 }, { "ZRAM_SAME", 25 }, { "ZRAM_WB", 26 },
+	{ "ZRAM_UNDER_WB", 27 }, { "ZRAM_HUGE", 28 }, { "ZRAM_IDLE", 29 },
+};
+static const struct enum_row enum_6_1[] = {
+	{ "ZRAM_LOCK", 13 }, { "ZRAM_SAME", 14 }, { "ZRAM_WB", 15 },
+	{ "ZRAM_UNDER_WB", 16 }, { "ZRAM_HUGE", 17 }, { "ZRAM_IDLE", 18 },
+};
+static const struct enum_row enum_6_12[] = {
+	{ "ZRAM_SAME", 13 }, { "ZRAM_WB", 14 }, { "ZRAM_UNDER_WB", 15 },
+	{ "ZRAM_HUGE", 16 }, { "ZRAM_IDLE", 17 }, { "ZRAM_INCOMPRESSIBLE", 18 },
+	{ "ZRAM_COMP_PRIORITY_BIT1", 19 }, { "ZRAM_COMP_PRIORITY_BIT2", 20 },
+};
+static const struct enum_row enum_6_18[] = {
+	{ "ZRAM_SAME", 13 }, { "ZRAM_ENTRY_LOCK", 14 }, { "ZRAM_WB", 15 },
+	{ "ZRAM_PP_SLOT", 16 }, { "ZRAM_HUGE", 17 }, { "ZRAM_IDLE", 18 },
+	{ "ZRAM_INCOMPRESSIBLE", 19 }, { "ZRAM_COMP_PRIORITY_BIT1", 20 },
+	{ "ZRAM_COMP_PRIORITY_BIT2", 21 },
+};
+
+UT_TEST(flags_6_1_lock_first)
+{
+	struct enum_set s = ENUM_SET(enum_6_1);
+	struct uz_zram_flag_layout l;
+	UT_OK(uz_zram_flag_layout_from_enum(lookup, &s, 12, 64, &l));
+	UT_ASSERT_EQ(l.flag_shift, 13);
+	UT_ASSERT_EQ(l.same_bit, 14);
+	UT_ASSERT_EQ(l.wb_bit, 15);
+	UT_ASSERT_EQ(l.huge_bit, 17);
+	UT_ASSERT_EQ(l.prio_bit, -1);
+	UT_ASSERT_EQ(l.zero_bit, -1);
+
+	struct uz_zram_slot sl;
+	/* locked slot (bit 13) with a 1234-byte object */
+	uz_zram_slot_decode(&l, 4096, 0xffff888012345678, (1u << 13) | 1234, &sl);
+	UT_ASSERT_EQ(sl.kind, UZ_SLOT_STORED);
+	UT_ASSERT_EQ(sl.size, 1234);
+	UT_ASSERT_EQ(sl.handle, 0xffff888012345678);
+	UT_ASSERT(!sl.huge_flag);
+	/* same-filled: the word is the fill value, not a handle */
+	uz_zram_slot_decode(&l, 4096, 0xdeadbeefcafef00d, 1u << 14, &sl);
+	UT_ASSERT_EQ(sl.kind, UZ_SLOT_SAME);
+	UT_ASSERT_EQ(sl.fill_word, 0xdeadbeefcafef00d);
+	/* huge */
+	uz_zram_slot_decode(&l, 4096, 0x1000, (1u << 17) | 4096, &sl);
+	UT_ASSERT_EQ(sl.kind, UZ_SLOT_STORED);
+	UT_ASSERT(sl.huge_flag);
+	UT_ASSERT_EQ(sl.size, 4096);
+	/* written back wins over everything */
+	uz_zram_slot_decode(&l, 4096, 77, (1u << 15) | (1u << 14), &sl);
+	UT_ASSERT_EQ(sl.kind, UZ_SLOT_WRITTEN_BACK);
+	UT_ASSERT_EQ(sl.handle, 77);
+	uz_zram_slot_decode(&l, 4096, 0, 0, &sl);
+	UT_ASSERT_EQ(sl.kind, UZ_SLOT_EMPTY);
+	/* handle without a size, and a size above the page: inconsistent */
+	uz_zram_slot_decode(&l, 4096, 0x1000, 1u << 18, &sl);
+	UT_ASSERT_EQ(sl.kind, UZ_SLOT_INCONSISTENT);
+	uz_zram_slot_decode(&l, 4096, 0x1000, 4097, &sl);
+	UT_ASSERT_EQ(sl.kind, UZ_SLOT_INCONSISTENT);
+}
+
+UT_TEST(flags_6_12_priority_and_32bit_word)
+{
+	struct enum_set s = ENUM_SET(enum_6_12);
+	struct uz_zram_flag_layout l;
+	UT_OK(uz_zram_flag_layout_from_enum(lookup, &s, 12, 32, &l));
+	UT_ASSERT_EQ(l.flag_shift, 13);
+	UT_ASSERT_EQ(l.same_bit, 13);
+	UT_ASSERT_EQ(l.wb_bit, 14);
+	UT_ASSERT_EQ(l.huge_bit, 16);
+	UT_ASSERT_EQ(l.prio_bit, 19);
+	UT_ASSERT_EQ(l.prio_width, 2);
+	struct uz_zram_slot sl;
+	/* prio 2 = bit 20 set, bit 19 clear; upper 32 bits (the spinlock in
+	 * 6.12's layout) must be ignored */
+	uz_zram_slot_decode(&l, 4096, 0x5000, 0xabcd000000000000ull | (2u << 19) | 300, &sl);
+	UT_ASSERT_EQ(sl.kind, UZ_SLOT_STORED);
+	UT_ASSERT_EQ(sl.prio, 2);
+	UT_ASSERT_EQ(sl.size, 300);
+	uz_zram_slot_decode(&l, 4096, 0x5000, (3u << 19) | 300, &sl);
+	UT_ASSERT_EQ(sl.prio, 3);
+	/* SAME at the shift itself (6.12: no ZRAM_LOCK) */
+	uz_zram_slot_decode(&l, 4096, 0x0101010101010101, 1u << 13, &sl);
+	UT_ASSERT_EQ(sl.kind, UZ_SLOT_SAME);
+	UT_ASSERT_EQ(sl.fill_word, 0x0101010101010101);
+}
+
+UT_TEST(flags_6_18_entry_lock)
+{
+	struct enum_set s = ENUM_SET(enum_6_18);
+	struct uz_zram_flag_layout l;
+	UT_OK(uz_zram_flag_layout_from_enum(lookup, &s, 12, 64, &l));
+	UT_ASSERT_EQ(l.flag_shift, 13);
+	UT_ASSERT_EQ(l.wb_bit, 15);
+	UT_ASSERT_EQ(l.prio_bit, 20);
+	struct uz_zram_slot sl;
+	/* entry lock (bit 14) set on a stored slot must not look like WB */
+	uz_zram_slot_decode(&l, 4096, 0x8000, (1u << 14) | (1u << 20) | 999, &sl);
+	UT_ASSERT_EQ(sl.kind, UZ_SLOT_STORED);
+	UT_ASSERT_EQ(sl.prio, 1);
+}
+
+UT_TEST(flags_5_15_and_4_9)
+{
+	struct enum_set s515 = ENUM_SET(enum_5_15);
+	struct uz_zram_flag_layout l;
+	UT_OK(uz_zram_flag_layout_from_enum(lookup, &s515, 12, 64, &l));
+	UT_ASSERT_EQ(l.flag_shift, 24);
+	UT_ASSERT_EQ(l.same_bit, 25);
+	struct uz_zram_slot sl;
+	uz_zram_slot_decode(&l, 4096, 0x9000, (1u << 24) | 0x123456, &sl);
+	UT_ASSERT_EQ(sl.size, 0x123456);   /* the size field is 24 bits wide */
+	UT_ASSERT_EQ(sl.kind, UZ_SLOT_INCONSISTENT);             /* 0x123456 > PAGE_SIZE */
+
+	struct enum_set s49 = ENUM_SET(enum_4_9);
+	UT_OK(uz_zram_flag_layout_from_enum(lookup, &s49, 12, 64, &l));
+	UT_ASSERT_EQ(l.flag_shift, 24);
+	UT_ASSERT_EQ(l.zero_bit, 24);
+	UT_ASSERT_EQ(l.same_bit, -1);
+	/* ZRAM_ZERO: all zeros whatever the handle word says */
+	uz_zram_slot_decode(&l, 4096, 0x1234, 1u << 24, &sl);
+	UT_ASSERT_EQ(sl.kind, UZ_SLOT_SAME);
+	UT_ASSERT_EQ(sl.fill_word, 0);
+}
+
+UT_TEST(flags_errors)
+{
+	struct enum_set none = { NULL, 0 };
+	struct uz_zram_flag_layout l;
+	UT_ERR(uz_zram_flag_layout_from_enum(lookup, &none, 12, 64, &l), UZ_ERR_NOT_FOUND);
+	struct enum_set s = ENUM_SET(enum_6_1);
+	/* 64 KiB pages need 17 size bits; shift 13 cannot be right */
+	UT_ERR(uz_zram_flag_layout_from_enum(lookup, &s, 16, 64, &l), UZ_ERR_FORMAT);
+	UT_ERR(uz_zram_flag_layout_from_enum(lookup, &s, 12, 16, &l), UZ_ERR_FORMAT);
+	static const struct enum_row too_high[] = { { "ZRAM_SAME", 40 } };
+	struct enum_set th = ENUM_SET(too_high);
+	UT_ERR(uz_zram_flag_layout_from_enum(lookup, &th, 12, 32, &l), UZ_ERR_FORMAT);
+}
+
+UT_TEST(obj_decode_per_version)
+{
+	struct uz_zs_obj_layout l61, l612;
+	/* x86_64 4K: _PFN_BITS = 52 - 12 = 40; 6.1 has a tag bit: index bits
+	 * 64 - 40 - 1 = 23; 6.12 none: 24. */
+	UT_OK(uz_zs_obj_layout_init(52, 12, 1, &l61));
+	UT_OK(uz_zs_obj_layout_init(52, 12, 0, &l612));
+	UT_ASSERT_EQ(l61.index_bits, 23);
+	UT_ASSERT_EQ(l612.index_bits, 24);
+	uint64_t pfn;
+	uint32_t idx;
+	/* ((0x12345 << 23) | 7) << 1 = 0x12345 << 24 | 0xe */
+	uz_zs_obj_decode(&l61, 0x1234500000eull, &pfn, &idx);
+	UT_ASSERT_EQ(pfn, 0x12345);
+	UT_ASSERT_EQ(idx, 7);
+	uz_zs_obj_decode(&l612, 0x12345000007ull, &pfn, &idx);
+	UT_ASSERT_EQ(pfn, 0x12345);
+	UT_ASSERT_EQ(idx, 7);
+	/* A 6.1 handle word with the old pin bit (bit 0) set decodes the same. */
+	uz_zs_obj_decode(&l61, 0x1234500000full, &pfn, &idx);
+	UT_ASSERT_EQ(pfn, 0x12345);
+	UT_ASSERT_EQ(idx, 7);
+	UT_ASSERT_EQ(uz_zs_obj_encode(&l61, 0x12345, 7), 0x1234500000eull);
+	UT_ASSERT_EQ(uz_zs_obj_encode(&l612, 0x12345, 7), 0x12345000007ull);
+	/* The wrong candidate gives a different pfn: what probing relies on. */
+	struct uz_zs_obj_layout l46;
+	UT_OK(uz_zs_obj_layout_init(46, 12, 0, &l46));
+	UT_ASSERT_EQ(l46.index_bits, 30);
+	uz_zs_obj_decode(&l46, 0x12345000007ull, &pfn, &idx);
+	UT_ASSERT(pfn != 0x12345);
+	/* arm64 64K pages, PA 52: pfn bits 36 */
+	struct uz_zs_obj_layout l64k;
+	UT_OK(uz_zs_obj_layout_init(52, 16, 0, &l64k));
+	UT_ASSERT_EQ(l64k.pfn_bits, 36);
+	UT_ASSERT_EQ(l64k.index_bits, 28);
+	UT_ERR(uz_zs_obj_layout_init(12, 12, 0, &l64k), UZ_ERR_USAGE);
+	UT_ERR(uz_zs_obj_layout_init(52, 12, 2, &l64k), UZ_ERR_USAGE);
+}
+
+UT_TEST(zspage_bitfields)
+{
+	/* 6.1: huge:1 fullness:2 class:9 isolated:3 magic:8 (gdb ptype/o of
+	 * Debian 6.1.176 zsmalloc.ko: class at 0:3, magic at 1:7). */
+	uint32_t w = 1u | (2u << 1) | (100u << 3) | (5u << 12) | (0x58u << 15);
+	uint8_t buf[8] = { 0 };
+	memcpy(buf, &w, 4);   /* little-endian host, as x86_64/arm64 kernels */
+	uint64_t v;
+	UT_ASSERT(uz_bitfield_get(buf, sizeof(buf), 0, 3, 9, &v));
+	UT_ASSERT_EQ(v, 100);
+	UT_ASSERT(uz_bitfield_get(buf, sizeof(buf), 0, 15, 8, &v));
+	UT_ASSERT_EQ(v, 0x58);
+	/* the same field described as byte 1, bit 7 */
+	UT_ASSERT(uz_bitfield_get(buf, sizeof(buf), 1, 7, 8, &v));
+	UT_ASSERT_EQ(v, 0x58);
+	UT_ASSERT(uz_bitfield_get(buf, sizeof(buf), 0, 0, 1, &v));
+	UT_ASSERT_EQ(v, 1);
+	/* 6.12: huge:1 fullness:4 class:9 magic:8 (class at 0:5, magic at 1:6) */
+	w = (3u << 1) | (254u << 5) | (0x58u << 14);
+	memcpy(buf, &w, 4);
+	UT_ASSERT(uz_bitfield_get(buf, sizeof(buf), 0, 5, 9, &v));
+	UT_ASSERT_EQ(v, 254);
+	UT_ASSERT(uz_bitfield_get(buf, sizeof(buf), 1, 6, 8, &v));
+	UT_ASSERT_EQ(v, 0x58);
+	UT_ASSERT(uz_bitfield_get(buf, sizeof(buf), 0, 0, 1, &v));
+	UT_ASSERT_EQ(v, 0);
+	/* outside the buffer / bad widths */
+	UT_ASSERT(!uz_bitfield_get(buf, 4, 3, 7, 8, &v));
+	UT_ASSERT(!uz_bitfield_get(buf, 8, 0, 0, 0, &v));
+	UT_ASSERT(!uz_bitfield_get(buf, 8, 0, 0, 65, &v));
+	UT_ASSERT(!uz_bitfield_get(buf, 8, 9, 0, 1, &v));
+	UT_ASSERT(uz_bitfield_get(buf, 8, 0, 0, 64, &v));
+	UT_ASSERT_EQ(v, ((uint64_t)0 << 32) | w);
+}
+
+UT_TEST(object_span_and_straddle)
+{
+	/* class 3264 bytes, 5 objects in 4 pages */
+	struct uz_zs_class c = { 3264, 5, 4 };
+	struct uz_zs_obj_span s;
+	UT_OK(uz_zs_object_span(&c, 4096, 0, false, 100, &s));
+	UT_ASSERT_EQ(s.page_in_zspage, 0);
+	UT_ASSERT_EQ(s.obj_offset, 0);
+	UT_ASSERT_EQ(s.data_page, 0);
+	UT_ASSERT_EQ(s.data_offset, 8);
+	UT_ASSERT_EQ(s.first_len, 100);
+	UT_ASSERT_EQ(s.second_len, 0);
+	/* idx 1 starts at 3264: payload at 3272, 824 bytes fit, rest next page */
+	UT_OK(uz_zs_object_span(&c, 4096, 1, false, 3000, &s));
+	UT_ASSERT_EQ(s.page_in_zspage, 0);
+	UT_ASSERT_EQ(s.obj_offset, 3264);
+	UT_ASSERT_EQ(s.data_offset, 3272);
+	UT_ASSERT_EQ(s.first_len, 824);
+	UT_ASSERT_EQ(s.second_len, 2176);
+	/* idx 4 starts at 13056 = page 3 + 768, the last page */
+	UT_OK(uz_zs_object_span(&c, 4096, 4, false, 3256, &s));
+	UT_ASSERT_EQ(s.page_in_zspage, 3);
+	UT_ASSERT_EQ(s.obj_offset, 768);
+	UT_ASSERT_EQ(s.second_len, 0);
+	/* payload 3257 + 8 > 3264 */
+	UT_ERR(uz_zs_object_span(&c, 4096, 4, false, 3257, &s), UZ_ERR_FORMAT);
+	UT_ERR(uz_zs_object_span(&c, 4096, 5, false, 10, &s), UZ_ERR_FORMAT);
+	UT_ERR(uz_zs_object_span(&c, 4096, 0, false, 0, &s), UZ_ERR_FORMAT);
+	/* header straddles: class 4092, idx 1 starts at 4092, payload at 4100 */
+	struct uz_zs_class c2 = { 4092, 4, 4 };
+	UT_OK(uz_zs_object_span(&c2, 4096, 1, false, 4000, &s));
+	UT_ASSERT_EQ(s.obj_offset, 4092);
+	UT_ASSERT_EQ(s.data_page, 1);
+	UT_ASSERT_EQ(s.data_offset, 4);
+	UT_ASSERT_EQ(s.first_len, 4000);
+	UT_ASSERT_EQ(s.second_len, 0);
+	/* huge class: no header, whole page */
+	struct uz_zs_class h = { 4096, 1, 1 };
+	UT_OK(uz_zs_object_span(&h, 4096, 0, true, 4096, &s));
+	UT_ASSERT_EQ(s.header, 0);
+	UT_ASSERT_EQ(s.data_offset, 0);
+	UT_ASSERT_EQ(s.first_len, 4096);
+	/* the same in a non-huge zspage cannot hold the header */
+	UT_ERR(uz_zs_object_span(&h, 4096, 0, false, 4096, &s), UZ_ERR_FORMAT);
+	/* geometry that does not add up */
+	struct uz_zs_class bad = { 3264, 6, 4 };   /* 6 * 3264 > 16384 */
+	UT_ERR(uz_zs_object_span(&bad, 4096, 0, false, 10, &s), UZ_ERR_FORMAT);
+	struct uz_zs_class bad2 = { 16, 1, 1 };
+	UT_ERR(uz_zs_object_span(&bad2, 4096, 0, false, 4, &s), UZ_ERR_FORMAT);
+	struct uz_zs_class bad3 = { 4096, 17, 17 };
+	UT_ERR(uz_zs_object_span(&bad3, 4096, 0, false, 4, &s), UZ_ERR_FORMAT);
+	UT_ERR(uz_zs_object_span(&c, 3000, 0, false, 4, &s), UZ_ERR_USAGE);
+	/* 16K pages: class 9216, idx 1 at 9216 straddles into page 1 at 0 */
+	struct uz_zs_class c16 = { 9216, 7, 4 };
+	UT_OK(uz_zs_object_span(&c16, 16384, 1, false, 9000, &s));
+	UT_ASSERT_EQ(s.data_offset, 9224);
+	UT_ASSERT_EQ(s.first_len, 16384 - 9224);
+	UT_ASSERT_EQ(s.second_len, 9000 - (16384 - 9224));
+}
+
+UT_TEST(quirk_rows_by_version)
+{
+	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_OBJ_TAG_BIT, UZ_KV(6, 1, 176)));
+	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_OBJ_TAG_BIT, UZ_KV(6, 8, 255)));
+	UT_ASSERT(!uz_zram_quirk(UZ_QUIRK_OBJ_TAG_BIT, UZ_KV(6, 9, 0)));
+	UT_ASSERT(!uz_zram_quirk(UZ_QUIRK_OBJ_TAG_BIT, UZ_KV(6, 12, 107)));
+	UT_ASSERT(!uz_zram_quirk(UZ_QUIRK_SWAPCACHE_MASKED_KEY, UZ_KV(6, 10, 14)));
+	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_SWAPCACHE_MASKED_KEY, UZ_KV(6, 11, 0)));
+	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_SWAPCACHE_MASKED_KEY, UZ_KV(6, 12, 107)));
+	UT_ASSERT(!uz_zram_quirk(UZ_QUIRK_SWAP_TABLE, UZ_KV(6, 12, 107)));
+	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_SWAP_TABLE, UZ_KV(6, 18, 2)));
+	UT_ASSERT(!uz_zram_quirk(UZ_QUIRK_NEXT_PAGE_IN_INDEX, UZ_KV(5, 16, 20)));
+	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_NEXT_PAGE_IN_INDEX, UZ_KV(6, 1, 0)));
+	size_t n;
+	const struct uz_zram_quirk_row *rows = uz_zram_quirk_table(&n);
+	UT_ASSERT_EQ(n, UZ_QUIRK_COUNT);
+	for (size_t i = 0; i < n; i++)
+		UT_ASSERT(rows[i].source && strlen(rows[i].source) > 10);
+	UT_ASSERT_EQ(uz_zs_first_obj_offset_mask(UZ_KV(6, 11, 3)), 0xffff);
+	UT_ASSERT_EQ(uz_zs_first_obj_offset_mask(UZ_KV(6, 12, 0)), 0xffffff);
+	UT_ASSERT_EQ(uz_swp_type_shift(UZ_KV(6, 1, 0)), 58);
+	UT_ASSERT_EQ(uz_swp_type_shift(UZ_KV(4, 19, 0)), 57);
+	/* page_type signatures: 6.12 top byte PGTY_zsmalloc 0xf6, low 24 bits offset */
+	UT_ASSERT(uz_zs_page_type_matches(UZ_ZS_SIG_TOP_BYTE, 0xf6, 0xf6000a40));
+	UT_ASSERT(!uz_zs_page_type_matches(UZ_ZS_SIG_TOP_BYTE, 0xf6, 0xf5000000));
+	UT_ASSERT(!uz_zs_page_type_matches(UZ_ZS_SIG_TOP_BYTE, 0xf6, 0xffffffff));
+	/* 6.11: PG_zsmalloc 0x01000000 cleared under base 0x80000000 */
+	UT_ASSERT(uz_zs_page_type_matches(UZ_ZS_SIG_PG_FLAG, 0x01000000, 0xfeff0100));
+	UT_ASSERT(!uz_zs_page_type_matches(UZ_ZS_SIG_PG_FLAG, 0x01000000, 0xffffffff));
+	UT_ASSERT(uz_zs_page_type_matches(UZ_ZS_SIG_NONE, 0, 0x12345));
+}
+
+/* ---- synthetic XArray ---- */
+
+#define ARENA_BASE 0xffff888000100000ull
+struct arena { uint8_t mem[8192]; };
+
+static struct uz_error *arena_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	struct arena *a = ctx;
+	if (addr < ARENA_BASE || addr - ARENA_BASE > sizeof(a->mem) ||
+	    len > sizeof(a->mem) - (addr - ARENA_BASE))
+		return uz_error_create(UZ_ERR_FAULT, "address 0x%llx not in arena",
+				       (unsigned long long)addr);
+	memcpy(buf, a->mem + (addr - ARENA_BASE), len);
+	return NULL;
+}
+
+/* xa_node as in 6.1/6.12 DWARF: shift @0 (u8), slots @40, 64 slots. */
+static const struct uz_xa_layout xa_l = { 0, 40, 6 };
+#define NODE_A 0      /* arena offsets of nodes, 1024 apart */
+#define NODE_B 1024
+#define NODE_C 2048
+
+static void node_init(struct arena *a, unsigned off, uint8_t shift)
+{
+	memset(a->mem + off, 0, 600);
+	a->mem[off] = shift;
+}
+static void node_set(struct arena *a, unsigned node, unsigned slot, uint64_t e)
+{
+	memcpy(a->mem + node + 40 + slot * 8, &e, 8);
+}
+static uint64_t node_entry(unsigned node) { return ARENA_BASE + node + 2; }
+
+/* root (shift 6): slot 0 -> C (shift 0), slot 1 -> B (shift 0)
+ * C: slot 3 = value (shadow) 0x7, slot 4 = ptr 0x..2000, slot 5 = sibling(4)
+ * B: slot 5 = ptr 0x..1000   => indices 3, 4, 5 (sibling), 69 */
+static void build_tree(struct arena *a)
+{
+	node_init(a, NODE_A, 6);
+	node_init(a, NODE_B, 0);
+	node_init(a, NODE_C, 0);
+	node_set(a, NODE_A, 0, node_entry(NODE_C));
+	node_set(a, NODE_A, 1, node_entry(NODE_B));
+	node_set(a, NODE_C, 3, 0x7);
+	node_set(a, NODE_C, 4, 0xffffea0000002000ull);
+	node_set(a, NODE_C, 5, (4u << 2) | 2);
+	node_set(a, NODE_B, 5, 0xffffea0000001000ull);
+	node_set(a, NODE_B, 6, 1026);   /* XA_RETRY_ENTRY: absent */
+}
+
+UT_TEST(xarray_load)
+{
+	static struct arena a;
+	build_tree(&a);
+	uint64_t head = node_entry(NODE_A), e;
+	UT_OK(uz_xa_load(&xa_l, arena_read, &a, head, 69, &e));
+	UT_ASSERT_EQ(e, 0xffffea0000001000ull);
+	UT_OK(uz_xa_load(&xa_l, arena_read, &a, head, 70, &e));
+	UT_ASSERT_EQ(e, 0);
+	UT_OK(uz_xa_load(&xa_l, arena_read, &a, head, 3, &e));
+	UT_ASSERT(uz_xa_is_value(e));
+	UT_ASSERT_EQ(e, 7);
+	UT_OK(uz_xa_load(&xa_l, arena_read, &a, head, 4, &e));
+	UT_ASSERT_EQ(e, 0xffffea0000002000ull);
+	UT_OK(uz_xa_load(&xa_l, arena_read, &a, head, 5, &e));   /* sibling of 4 */
+	UT_ASSERT_EQ(e, 0xffffea0000002000ull);
+	UT_OK(uz_xa_load(&xa_l, arena_read, &a, head, 64 + 6, &e));   /* retry entry */
+	UT_ASSERT_EQ(e, 0);
+	UT_OK(uz_xa_load(&xa_l, arena_read, &a, head, 200, &e));      /* slot 3 of root empty */
+	UT_ASSERT_EQ(e, 0);
+	UT_OK(uz_xa_load(&xa_l, arena_read, &a, head, 4096, &e));     /* beyond the tree */
+	UT_ASSERT_EQ(e, 0);
+	/* a head that is not a node holds index 0 only */
+	UT_OK(uz_xa_load(&xa_l, arena_read, &a, 0xffffea0000003000ull, 0, &e));
+	UT_ASSERT_EQ(e, 0xffffea0000003000ull);
+	UT_OK(uz_xa_load(&xa_l, arena_read, &a, 0xffffea0000003000ull, 1, &e));
+	UT_ASSERT_EQ(e, 0);
+	UT_OK(uz_xa_load(&xa_l, arena_read, &a, 0, 0, &e));
+	UT_ASSERT_EQ(e, 0);
+}
+
+struct collected { size_t n; uint64_t idx[16], e[16]; };
+static struct uz_error *collect(void *ctx, uint64_t index, uint64_t entry)
+{
+	struct collected *c = ctx;
+	if (c->n >= 16)
+		return uz_error_create(UZ_ERR_FORMAT, "too many");
+	c->idx[c->n] = index;
+	c->e[c->n++] = entry;
+	return NULL;
+}
+
+UT_TEST(xarray_for_each)
+{
+	static struct arena a;
+	build_tree(&a);
+	struct collected c = { 0 };
+	UT_OK(uz_xa_for_each(&xa_l, arena_read, &a, node_entry(NODE_A), 100, collect, &c));
+	UT_ASSERT_EQ(c.n, 3);
+	UT_ASSERT_EQ(c.idx[0], 3);
+	UT_ASSERT_EQ(c.e[0], 7);
+	UT_ASSERT_EQ(c.idx[1], 4);
+	UT_ASSERT_EQ(c.idx[2], 69);
+	UT_ASSERT_EQ(c.e[2], 0xffffea0000001000ull);
+	/* node limit */
+	c.n = 0;
+	UT_ERR(uz_xa_for_each(&xa_l, arena_read, &a, node_entry(NODE_A), 2, collect, &c),
+	       UZ_ERR_FORMAT);
+}
+
+UT_TEST(xarray_corrupt_trees_fail_cleanly)
+{
+	static struct arena a;
+	build_tree(&a);
+	uint64_t e;
+	struct collected c = { 0 };
+	/* cycle: B (shift 0) points back to the root */
+	node_set(&a, NODE_B, 7, node_entry(NODE_A));
+	UT_ERR(uz_xa_for_each(&xa_l, arena_read, &a, node_entry(NODE_A), 100, collect, &c),
+	       UZ_ERR_FORMAT);
+	/* a child whose shift does not step down by 6 */
+	build_tree(&a);
+	a.mem[NODE_B] = 12;
+	UT_ERR(uz_xa_load(&xa_l, arena_read, &a, node_entry(NODE_A), 69, &e), UZ_ERR_FORMAT);
+	c.n = 0;
+	UT_ERR(uz_xa_for_each(&xa_l, arena_read, &a, node_entry(NODE_A), 100, collect, &c),
+	       UZ_ERR_FORMAT);
+	/* shift not a multiple of 6 */
+	build_tree(&a);
+	a.mem[NODE_A] = 7;
+	UT_ERR(uz_xa_load(&xa_l, arena_read, &a, node_entry(NODE_A), 69, &e), UZ_ERR_FORMAT);
+	/* a node pointer outside readable memory */
+	build_tree(&a);
+	node_set(&a, NODE_A, 2, 0xffff999900000002ull);
+	UT_ERR(uz_xa_load(&xa_l, arena_read, &a, node_entry(NODE_A), 130, &e), UZ_ERR_FAULT);
+	/* self-loop at the root is caught by the shift check */
+	build_tree(&a);
+	node_set(&a, NODE_A, 0, node_entry(NODE_A));
+	UT_ERR(uz_xa_load(&xa_l, arena_read, &a, node_entry(NODE_A), 3, &e), UZ_ERR_FORMAT);
+}
+
+UT_MAIN(UT_CASE(flags_6_1_lock_first), UT_CASE(flags_6_12_priority_and_32bit_word),
+	UT_CASE(flags_6_18_entry_lock), UT_CASE(flags_5_15_and_4_9), UT_CASE(flags_errors),
+	UT_CASE(obj_decode_per_version), UT_CASE(zspage_bitfields),
+	UT_CASE(object_span_and_straddle), UT_CASE(quirk_rows_by_version),
+	UT_CASE(xarray_load), UT_CASE(xarray_for_each), UT_CASE(xarray_corrupt_trees_fail_cleanly))
