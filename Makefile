@@ -80,6 +80,7 @@ setup:
 
 # The README's test command.  Builds under ASan+UBSan and runs everything.
 check: setup
+	$(MAKE) VARIANT=release all
 	$(MAKE) VARIANT=asan unit
 	bash tests/run --build build/asan
 

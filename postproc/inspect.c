@@ -1,0 +1,281 @@
+/* inspect.c - --ps, --vtop and --zram-info (see inspect.h). */
+#include "inspect.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "zram/zram.h"
+
+struct session {
+	struct uz_dump *dump;
+	struct uz_kernel *k;
+};
+
+static struct uz_error *session_open(const char *path, const struct uz_kernel_options *kopts,
+				     struct session *s)
+{
+	memset(s, 0, sizeof(*s));
+	UZ_TRY(uz_dump_open(path, &s->dump));
+	return uz_kernel_open(s->dump, kopts, &s->k);
+}
+
+static void session_close(struct session *s)
+{
+	if (s->k)
+		uz_kernel_close(s->k);
+	if (s->dump)
+		uz_dump_close(s->dump);
+}
+
+struct ps_ctx {
+	struct json *j;
+};
+
+static struct uz_error *ps_task(void *ctx, const struct uz_task_info *t)
+{
+	struct ps_ctx *p = ctx;
+	if (p->j) {
+		json_begin_object(p->j);
+		json_key(p->j, "pid"); json_int(p->j, t->pid);
+		json_key(p->j, "tgid"); json_int(p->j, t->tgid);
+		json_key(p->j, "task"); json_hex(p->j, t->task);
+		json_key(p->j, "mm"); json_hex(p->j, t->mm);
+		json_key(p->j, "comm"); json_string(p->j, t->comm);
+		json_end_object(p->j);
+		return NULL;
+	}
+	/* crash shows kernel threads' names in brackets. */
+	printf("%7d %7d  %16" PRIx64 "  %16" PRIx64 "  %s%s%s\n", t->pid, t->tgid, t->task, t->mm,
+	       t->mm ? "" : "[", t->comm, t->mm ? "" : "]");
+	return NULL;
+}
+
+struct uz_error *uz_inspect_ps(const char *dump_path, const struct uz_kernel_options *kopts, bool json)
+{
+	struct session s;
+	struct uz_error *err = session_open(dump_path, kopts, &s);
+	struct json j;
+	struct ps_ctx p = { NULL };
+	if (!err) {
+		if (json) {
+			json_init(&j, stdout);
+			json_begin_array(&j);
+			p.j = &j;
+		} else {
+			printf("%7s %7s  %16s  %16s  %s\n", "PID", "TGID", "TASK", "MM", "COMM");
+		}
+		err = uz_kernel_for_each_task(s.k, ps_task, &p);
+		if (json) {
+			json_end_array(&j);
+			if (!json_finish(&j) && !err)
+				err = uz_error_create(UZ_ERR_IO, "writing to standard output failed");
+		}
+	}
+	session_close(&s);
+	return err;
+}
+
+struct find_ctx {
+	int32_t pid;
+	struct uz_task_info found;
+	bool have;
+};
+
+static struct uz_error *find_task(void *ctx, const struct uz_task_info *t)
+{
+	struct find_ctx *f = ctx;
+	if (t->pid == f->pid && !f->have) {
+		f->found = *t;
+		f->have = true;
+	}
+	return NULL;
+}
+
+static const char *pte_kind_name(enum uz_pte_kind k)
+{
+	switch (k) {
+	case UZ_PTE_NONE: return "none";
+	case UZ_PTE_PRESENT: return "present";
+	case UZ_PTE_SWAP: return "swap";
+	case UZ_PTE_OTHER: return "other";
+	}
+	return "?";
+}
+
+struct uz_error *uz_inspect_vtop(const char *dump_path, const struct uz_kernel_options *kopts,
+				 int32_t pid, uint64_t vaddr, bool json)
+{
+	struct session s;
+	struct uz_error *err = session_open(dump_path, kopts, &s);
+	struct find_ctx f = { .pid = pid };
+	struct uz_pte_ref ref;
+	struct uz_pte_info info;
+	if (!err)
+		err = uz_kernel_for_each_task(s.k, find_task, &f);
+	if (!err && !f.have)
+		err = uz_error_create(UZ_ERR_NOT_FOUND, "no task with PID %d in %s", pid, dump_path);
+	if (!err && !f.found.mm)
+		err = uz_error_create(UZ_ERR_NOT_FOUND, "PID %d (%s) is a kernel thread: it has no user memory", pid, f.found.comm);
+	if (!err)
+		err = uz_kernel_user_vtop(s.k, f.found.mm, vaddr, &ref);
+	if (!err) {
+		uz_kernel_pte_decode(s.k, ref.pte, &info);
+		uint64_t ps = uz_kernel_page_size(s.k);
+		if (json) {
+			struct json j;
+			json_init(&j, stdout);
+			json_begin_object(&j);
+			json_key(&j, "pid"); json_int(&j, pid);
+			json_key(&j, "comm"); json_string(&j, f.found.comm);
+			json_key(&j, "vaddr"); json_hex(&j, vaddr);
+			json_key(&j, "pte_paddr"); json_hex(&j, ref.pte_paddr);
+			json_key(&j, "pte"); json_hex(&j, ref.pte);
+			json_key(&j, "kind"); json_string(&j, pte_kind_name(info.kind));
+			if (info.kind == UZ_PTE_PRESENT) {
+				json_key(&j, "paddr");
+				json_hex(&j, info.pfn * ps + (vaddr & (ps - 1)));
+			} else if (info.kind == UZ_PTE_SWAP) {
+				json_key(&j, "swap_type"); json_uint(&j, info.swap_type);
+				json_key(&j, "swap_offset"); json_uint(&j, info.swap_offset);
+			}
+			json_end_object(&j);
+			if (!json_finish(&j))
+				err = uz_error_create(UZ_ERR_IO, "writing to standard output failed");
+		} else {
+			printf("PID %d (%s) VIRTUAL 0x%" PRIx64 "\n", pid, f.found.comm, vaddr);
+			printf("  PTE at physical 0x%" PRIx64 ": 0x%" PRIx64 " (%s)\n", ref.pte_paddr, ref.pte,
+			       pte_kind_name(info.kind));
+			if (info.kind == UZ_PTE_PRESENT)
+				printf("  PHYSICAL 0x%" PRIx64 "\n", info.pfn * ps + (vaddr & (ps - 1)));
+			else if (info.kind == UZ_PTE_SWAP)
+				printf("  SWAP type %u offset %" PRIu64 "\n", info.swap_type, info.swap_offset);
+		}
+	}
+	session_close(&s);
+	return err;
+}
+
+static void zram_info_text(struct uz_zram_model *m, const struct uz_zram_device_info *d,
+			   const struct uz_zram_slot_stats *st, uint64_t page_size)
+{
+	printf("%s: disksize %" PRIu64 " MiB (%" PRIu64 " slots)", d->name, d->disksize >> 20, d->nr_slots);
+	printf(", algorithms");
+	for (unsigned p = 0; p < d->n_comps; p++)
+		if (d->comp_algs[p])
+			printf(" %s%s", p ? "+" : "", d->comp_algs[p]);
+	if (d->swap_type >= 0)
+		printf(", swap type %d", d->swap_type);
+	else
+		printf(", not swap");
+	if (d->backing_dev)
+		printf(", backing device");
+	printf("\n");
+	printf("  slots: %" PRIu64 " stored (%" PRIu64 " uncompressed), %" PRIu64 " same-filled (%" PRIu64
+	       " zero), %" PRIu64 " written back, %" PRIu64 " empty",
+	       st->stored, st->huge, st->same_filled, st->same_filled_zero, st->written_back, st->empty);
+	if (st->unreadable)
+		printf(", %" PRIu64 " unreadable (table not in dump)", st->unreadable);
+	if (st->inconsistent)
+		printf(", %" PRIu64 " inconsistent", st->inconsistent);
+	printf("\n");
+	for (unsigned p = 0; p < d->n_comps; p++)
+		if (st->compressed_by_prio[p])
+			printf("  compressed with %s: %" PRIu64 "\n", d->comp_algs[p] ? d->comp_algs[p] : "?",
+			       st->compressed_by_prio[p]);
+	printf("  compressed bytes %" PRIu64 "; kernel mm_stat: orig %" PRIu64 " compr %" PRIu64
+	       " mem_used %" PRIu64 " same %" PRIu64 " huge %" PRIu64 " stored %" PRIu64 "\n",
+	       st->stored_bytes, d->mm_stat.orig_data_size, d->mm_stat.compr_data_size,
+	       d->mm_stat.mem_used_total, d->mm_stat.same_pages, d->mm_stat.huge_pages,
+	       d->mm_stat.pages_stored);
+	(void)m;
+	(void)page_size;
+}
+
+static void zram_info_json(struct json *j, const struct uz_zram_device_info *d,
+			   const struct uz_zram_slot_stats *st)
+{
+	json_begin_object(j);
+	json_key(j, "name"); json_string(j, d->name);
+	json_key(j, "zram"); json_hex(j, d->zram);
+	json_key(j, "disksize"); json_uint(j, d->disksize);
+	json_key(j, "slots"); json_uint(j, d->nr_slots);
+	json_key(j, "algorithms");
+	json_begin_array(j);
+	for (unsigned p = 0; p < d->n_comps; p++) {
+		if (d->comp_algs[p])
+			json_string(j, d->comp_algs[p]);
+		else
+			json_null(j);
+	}
+	json_end_array(j);
+	json_key(j, "swap_type"); json_int(j, d->swap_type);
+	json_key(j, "backing_device"); json_bool(j, d->backing_dev != 0);
+	json_key(j, "slot_kinds");
+	json_begin_object(j);
+	json_key(j, "stored"); json_uint(j, st->stored);
+	json_key(j, "huge"); json_uint(j, st->huge);
+	json_key(j, "same_filled"); json_uint(j, st->same_filled);
+	json_key(j, "same_filled_zero"); json_uint(j, st->same_filled_zero);
+	json_key(j, "written_back"); json_uint(j, st->written_back);
+	json_key(j, "empty"); json_uint(j, st->empty);
+	json_key(j, "unreadable"); json_uint(j, st->unreadable);
+	json_key(j, "inconsistent"); json_uint(j, st->inconsistent);
+	json_key(j, "compressed_by_priority");
+	json_begin_array(j);
+	for (unsigned p = 0; p < d->n_comps; p++)
+		json_uint(j, st->compressed_by_prio[p]);
+	json_end_array(j);
+	json_key(j, "stored_bytes"); json_uint(j, st->stored_bytes);
+	json_end_object(j);
+	json_key(j, "mm_stat");
+	json_begin_object(j);
+	json_key(j, "orig_data_size"); json_uint(j, d->mm_stat.orig_data_size);
+	json_key(j, "compr_data_size"); json_uint(j, d->mm_stat.compr_data_size);
+	json_key(j, "mem_used_total"); json_uint(j, d->mm_stat.mem_used_total);
+	json_key(j, "same_pages"); json_uint(j, d->mm_stat.same_pages);
+	json_key(j, "huge_pages"); json_uint(j, d->mm_stat.huge_pages);
+	json_key(j, "pages_stored"); json_uint(j, d->mm_stat.pages_stored);
+	json_end_object(j);
+	json_end_object(j);
+}
+
+struct uz_error *uz_inspect_zram(const char *dump_path, const struct uz_kernel_options *kopts, bool json)
+{
+	struct session s;
+	struct uz_zram_model *m = NULL;
+	struct uz_error *err = session_open(dump_path, kopts, &s);
+	if (!err)
+		err = uz_zram_model_open(s.k, &m);
+	struct json j;
+	if (!err && json) {
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_key(&j, "kernel"); json_string(&j, uz_kernel_release(s.k));
+		json_key(&j, "devices");
+		json_begin_array(&j);
+	}
+	for (size_t i = 0; !err && i < uz_zram_device_count(m); i++) {
+		struct uz_zram_slot_stats st;
+		err = uz_zram_device_scan(m, i, &st);
+		if (err)
+			break;
+		if (json)
+			zram_info_json(&j, uz_zram_device(m, i), &st);
+		else
+			zram_info_text(m, uz_zram_device(m, i), &st, uz_kernel_page_size(s.k));
+	}
+	if (!err && json) {
+		json_end_array(&j);
+		json_end_object(&j);
+		if (!json_finish(&j))
+			err = uz_error_create(UZ_ERR_IO, "writing to standard output failed");
+	}
+	if (!err && !json && uz_zram_device_count(m) == 0)
+		printf("no zram devices in %s\n", dump_path);
+	if (m)
+		uz_zram_model_close(m);
+	session_close(&s);
+	return err;
+}

@@ -1,0 +1,17 @@
+/* inspect.h - read-only inspection commands of vmcore-unzram: --ps, --vtop,
+ * --zram-info.  They show a user what the kernel view and the zram model see
+ * in a dump, in the spirit of crash's ps, vtop and swap commands. */
+#ifndef UZ_INSPECT_H
+#define UZ_INSPECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel/kernel.h"
+
+struct uz_error *uz_inspect_ps(const char *dump_path, const struct uz_kernel_options *kopts, bool json);
+struct uz_error *uz_inspect_vtop(const char *dump_path, const struct uz_kernel_options *kopts,
+				 int32_t pid, uint64_t vaddr, bool json);
+struct uz_error *uz_inspect_zram(const char *dump_path, const struct uz_kernel_options *kopts, bool json);
+
+#endif

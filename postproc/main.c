@@ -1,0 +1,268 @@
+/* main.c - the vmcore-unzram command line.
+ *
+ * Owns: option parsing, choosing the mode (rewrite, --verify, inspection
+ * commands), printing the one-line error and choosing the exit code.
+ * Everything else lives in rewrite.c, inspect.c and lib/.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inspect.h"
+#include "rewrite.h"
+
+static const char usage_text[] =
+	"Usage: vmcore-unzram [OPTION]... IN OUT\n"
+	"       vmcore-unzram --verify IN OUT\n"
+	"       vmcore-unzram --ps DUMP\n"
+	"       vmcore-unzram --vtop PID:ADDR DUMP\n"
+	"       vmcore-unzram --zram-info DUMP\n"
+	"Make user pages that Linux swapped to zram readable in a kernel crash dump.\n"
+	"\n"
+	"Reads the dump IN, decompresses every zram-swapped page that a process maps,\n"
+	"appends the pages as new physical frames and writes OUT with those page-table\n"
+	"entries rewritten to map them, so that unmodified crash, drgn and gdb read the\n"
+	"pages.  IN is never modified.  OUT has IN's format and compression unless\n"
+	"--format/--compress say otherwise, and records every rewrite in a note.\n"
+	"\n"
+	"Options:\n"
+	"  -d, --debuginfo=DIR     directory with the debug vmlinux and debug modules\n"
+	"                          (zram.ko, zsmalloc.ko); default: standard locations\n"
+	"      --vmlinux=FILE      the debug vmlinux to use\n"
+	"  -f, --format=FMT        output format: elf or kdump (default: as IN)\n"
+	"  -c, --compress=ALG      kdump page compression: none, zlib, lzo, snappy, zstd\n"
+	"      --in-place          ELF: append to IN itself instead of writing OUT\n"
+	"                          (OUT must be IN); cost proportional to the pages added\n"
+	"      --strict            fail if any zram-swapped page cannot be restored\n"
+	"  -j, --jobs=N            decompression threads (default: number of cores)\n"
+	"  -p, --pid=PID           only processes with this PID (repeatable)\n"
+	"      --comm=NAME         only processes with this command name (repeatable)\n"
+	"      --report=FILE       write a JSON report of every PTE and the totals\n"
+	"                          (- for standard output)\n"
+	"      --verify            check that OUT differs from IN only as its record says\n"
+	"      --ps                list the tasks of DUMP, like crash's ps\n"
+	"      --vtop=PID:ADDR     translate a user address of a process, like crash's vtop\n"
+	"      --zram-info         list zram devices and what their slots hold\n"
+	"      --json              machine-readable output for --ps/--vtop/--zram-info\n"
+	"  -q, --quiet             no progress bar and no summary\n"
+	"  -h, --help              show this help and exit\n"
+	"  -V, --version           show the version and exit\n"
+	"\n"
+	"Exit status: 0 success; 2 bad arguments; 3 I/O error; 4 corrupt or truncated\n"
+	"input; 5 unsupported input; 6 something needed is missing (debuginfo\n"
+	"mismatch, symbol, page not in the dump, or --strict with unrestored pages);\n"
+	"7 out of memory.  See vmcore-unzram(8).\n";
+
+enum {
+	OPT_VMLINUX = 256, OPT_IN_PLACE, OPT_STRICT, OPT_COMM, OPT_REPORT, OPT_VERIFY,
+	OPT_PS, OPT_VTOP, OPT_ZRAM_INFO, OPT_JSON,
+};
+
+static const struct option long_options[] = {
+	{ "debuginfo", required_argument, NULL, 'd' },
+	{ "vmlinux", required_argument, NULL, OPT_VMLINUX },
+	{ "format", required_argument, NULL, 'f' },
+	{ "compress", required_argument, NULL, 'c' },
+	{ "in-place", no_argument, NULL, OPT_IN_PLACE },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "ps", no_argument, NULL, OPT_PS },
+	{ "vtop", required_argument, NULL, OPT_VTOP },
+	{ "zram-info", no_argument, NULL, OPT_ZRAM_INFO },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+enum mode { MODE_REWRITE, MODE_VERIFY, MODE_PS, MODE_VTOP, MODE_ZRAM_INFO };
+
+static int fail(struct uz_error *err)
+{
+	int code = uz_error_exit_code(err);
+	fprintf(stderr, "vmcore-unzram: %s\n", err->message);
+	uz_error_destroy(err);
+	return code;
+}
+
+static struct uz_error *parse_format(const char *s, enum uz_dump_format *out)
+{
+	if (strcmp(s, "elf") == 0)
+		*out = UZ_DUMP_ELF;
+	else if (strcmp(s, "kdump") == 0)
+		*out = UZ_DUMP_KDUMP;
+	else
+		return uz_error_create(UZ_ERR_USAGE, "--format: unknown format '%s' (elf or kdump)", s);
+	return NULL;
+}
+
+static struct uz_error *parse_compress(const char *s, enum uz_dump_compress *out)
+{
+	static const struct { const char *name; enum uz_dump_compress c; } names[] = {
+		{ "none", UZ_COMPRESS_NONE }, { "zlib", UZ_COMPRESS_ZLIB },
+		{ "lzo", UZ_COMPRESS_LZO }, { "snappy", UZ_COMPRESS_SNAPPY },
+		{ "zstd", UZ_COMPRESS_ZSTD },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i].name) == 0) {
+			*out = names[i].c;
+			return NULL;
+		}
+	return uz_error_create(UZ_ERR_USAGE, "--compress: unknown compression '%s' (none, zlib, lzo, snappy, zstd)", s);
+}
+
+static struct uz_error *parse_long(const char *opt, const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v = strtol(s, &end, 0);
+	if (!*s || *end || v < min || v > max)
+		return uz_error_create(UZ_ERR_USAGE, "%s: '%s' is not a number from %ld to %ld", opt, s, min, max);
+	*out = v;
+	return NULL;
+}
+
+static struct uz_error *parse_vtop(const char *s, int32_t *pid, uint64_t *addr)
+{
+	const char *colon = strchr(s, ':');
+	if (!colon)
+		return uz_error_create(UZ_ERR_USAGE, "--vtop: expected PID:ADDR, got '%s'", s);
+	char pidbuf[32];
+	size_t n = (size_t)(colon - s);
+	if (n == 0 || n >= sizeof(pidbuf))
+		return uz_error_create(UZ_ERR_USAGE, "--vtop: bad PID in '%s'", s);
+	memcpy(pidbuf, s, n);
+	pidbuf[n] = '\0';
+	long p;
+	UZ_TRY(parse_long("--vtop", pidbuf, 0, INT32_MAX, &p));
+	char *end;
+	unsigned long long a = strtoull(colon + 1, &end, 16);
+	if (!colon[1] || *end)
+		return uz_error_create(UZ_ERR_USAGE, "--vtop: bad hex address in '%s'", s);
+	*pid = (int32_t)p;
+	*addr = a;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct uz_rewrite_options o;
+	memset(&o, 0, sizeof(o));
+	o.threads = 0;
+	enum mode mode = MODE_REWRITE;
+	bool json = false;
+	int32_t vtop_pid = 0;
+	uint64_t vtop_addr = 0;
+	int32_t *pids = NULL;
+	char **comms = NULL;
+	struct uz_error *err = NULL;
+	int c;
+
+	while (!err && (c = getopt_long(argc, argv, "d:f:c:j:p:qhV", long_options, NULL)) != -1) {
+		long v;
+		switch (c) {
+		case 'd': o.kernel.debuginfo_dir = optarg; break;
+		case OPT_VMLINUX: o.kernel.vmlinux = optarg; break;
+		case 'f':
+			err = parse_format(optarg, &o.write.format);
+			o.format_given = true;
+			break;
+		case 'c':
+			err = parse_compress(optarg, &o.write.compress);
+			o.compress_given = true;
+			break;
+		case OPT_IN_PLACE: o.write.in_place = true; break;
+		case OPT_STRICT: o.strict = true; break;
+		case 'j':
+			err = parse_long("--jobs", optarg, 1, 1024, &v);
+			o.threads = (int)v;
+			break;
+		case 'p': {
+			err = parse_long("--pid", optarg, 0, INT32_MAX, &v);
+			int32_t *np = err ? NULL : realloc(pids, (o.n_pids + 1) * sizeof(*pids));
+			if (!err && !np)
+				err = uz_error_create(UZ_ERR_NOMEM, "out of memory");
+			if (!err) {
+				pids = np;
+				pids[o.n_pids++] = (int32_t)v;
+			}
+			break;
+		}
+		case OPT_COMM: {
+			char **nc = realloc(comms, (o.n_comms + 1) * sizeof(*comms));
+			if (!nc) {
+				err = uz_error_create(UZ_ERR_NOMEM, "out of memory");
+				break;
+			}
+			comms = nc;
+			comms[o.n_comms++] = optarg;
+			break;
+		}
+		case OPT_REPORT: o.report_path = optarg; break;
+		case OPT_VERIFY: mode = MODE_VERIFY; break;
+		case OPT_PS: mode = MODE_PS; break;
+		case OPT_VTOP:
+			mode = MODE_VTOP;
+			err = parse_vtop(optarg, &vtop_pid, &vtop_addr);
+			break;
+		case OPT_ZRAM_INFO: mode = MODE_ZRAM_INFO; break;
+		case OPT_JSON: json = true; break;
+		case 'q': o.quiet = true; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'V':
+			printf("vmcore-unzram %s\n", UZ_VERSION);
+			return 0;
+		default:
+			fputs("Try 'vmcore-unzram --help' for more information.\n", stderr);
+			return 2;
+		}
+	}
+	o.pids = pids;
+	o.comms = comms;
+	int nargs = argc - optind;
+	if (!err) {
+		int want = (mode == MODE_REWRITE || mode == MODE_VERIFY) ? 2 : 1;
+		if (nargs != want)
+			err = uz_error_create(UZ_ERR_USAGE, "expected %s, got %d argument%s (try --help)",
+					      want == 2 ? "IN and OUT" : "one DUMP", nargs, nargs == 1 ? "" : "s");
+	}
+	if (!err && mode == MODE_REWRITE) {
+		o.in_path = argv[optind];
+		o.out_path = argv[optind + 1];
+		if (o.write.in_place && strcmp(o.in_path, o.out_path) != 0)
+			err = uz_error_create(UZ_ERR_USAGE, "--in-place rewrites IN itself: give the same file as IN and OUT");
+		if (!o.write.in_place && strcmp(o.in_path, o.out_path) == 0)
+			err = uz_error_create(UZ_ERR_USAGE, "IN and OUT are the same file; use --in-place to append to an ELF dump");
+	}
+	if (!err) {
+		struct uz_rewrite_totals totals;
+		switch (mode) {
+		case MODE_REWRITE:
+			err = uz_rewrite_run(&o, &totals);
+			break;
+		case MODE_VERIFY:
+			err = uz_rewrite_verify(argv[optind], argv[optind + 1], o.quiet);
+			break;
+		case MODE_PS:
+			err = uz_inspect_ps(argv[optind], &o.kernel, json);
+			break;
+		case MODE_VTOP:
+			err = uz_inspect_vtop(argv[optind], &o.kernel, vtop_pid, vtop_addr, json);
+			break;
+		case MODE_ZRAM_INFO:
+			err = uz_inspect_zram(argv[optind], &o.kernel, json);
+			break;
+		}
+	}
+	free(pids);
+	free(comms);
+	return err ? fail(err) : 0;
+}

@@ -1,0 +1,72 @@
+/* rewrite.h - the vmcore-unzram rewrite: find every user PTE holding a swap
+ * entry on a zram device, resolve the page, append it as a new physical frame
+ * and rewrite the PTE (in the output only) to map that frame.
+ *
+ * Owns: the plan (which PTEs, which distinct swap entries, which frames), the
+ * accounting categories, the rewrite record stored in the output (an ELF note
+ * named "VMCOREUNZRAM"), the JSON report, and --verify.
+ * Does not own: reading/writing dump files (lib/dump), kernel structures
+ * (lib/kernel), zram/zsmalloc and decompression (lib/zram, lib/codec).
+ */
+#ifndef UZ_REWRITE_H
+#define UZ_REWRITE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dump/dump.h"
+#include "kernel/kernel.h"
+
+/* Name and type of the note holding the rewrite record. */
+#define UZ_RECORD_NOTE_NAME "VMCOREUNZRAM"
+#define UZ_RECORD_NOTE_TYPE 0x757a0001u
+
+/* Where each zram swap PTE ended up; every one lands in exactly one. */
+enum uz_outcome {
+	UZ_OUT_ZRAM,            /* restored: decompressed (or copied, huge) from zram */
+	UZ_OUT_SWAPCACHE,       /* restored: the swap-cache page */
+	UZ_OUT_SAME_FILLED,     /* restored: zram same-filled slot */
+	UZ_OUT_ZEROMAP,         /* restored: zero page marked in the swap zeromap */
+	UZ_OUT_WRITTEN_BACK,    /* not restored: written back to the backing device */
+	UZ_OUT_MISSING,         /* not restored: metadata or data not in the dump */
+	UZ_OUT_FAILED,          /* not restored: decompression or validation failed */
+	UZ_OUT_COUNT
+};
+const char *uz_outcome_name(enum uz_outcome o);
+bool uz_outcome_restored(enum uz_outcome o);
+
+struct uz_rewrite_options {
+	const char *in_path;
+	const char *out_path;
+	struct uz_kernel_options kernel;
+	struct uz_dump_write_options write;   /* format, compression, in_place */
+	bool format_given, compress_given;
+	bool strict;            /* any unrestored zram page is an error */
+	bool quiet;
+	int threads;
+	const int32_t *pids;    /* restrict to these tgids (NULL: all) */
+	size_t n_pids;
+	char *const *comms;     /* restrict to these comms (NULL: all) */
+	size_t n_comms;
+	const char *report_path;
+};
+
+struct uz_rewrite_totals {
+	uint64_t ptes[UZ_OUT_COUNT];     /* per PTE */
+	uint64_t entries[UZ_OUT_COUNT];  /* per distinct swap entry */
+	uint64_t non_zram_swap_ptes;     /* swap entries on other devices, left alone */
+	uint64_t special_ptes;           /* migration/device/marker entries, left alone */
+	uint64_t mms, tasks;
+	uint64_t frames_added;
+	uint64_t pt_pages_changed;
+	uint64_t first_frame;
+};
+
+/* Runs the whole rewrite; prints the summary unless quiet. */
+struct uz_error *uz_rewrite_run(const struct uz_rewrite_options *opts,
+				struct uz_rewrite_totals *totals);
+
+/* Checks that OUT differs from IN only as its rewrite record says. */
+struct uz_error *uz_rewrite_verify(const char *in_path, const char *out_path, bool quiet);
+
+#endif
