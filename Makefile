@@ -17,7 +17,7 @@ DESTDIR ?=
 VERSION := 0.1.0
 FUZZ_SECONDS ?= 60
 
-PKGS := libdw libelf liblz4 lzo2 libzstd zlib
+PKGS := libdw libelf liblz4 lzo2 libzstd zlib libbpf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -86,7 +86,7 @@ check: setup
 
 demo: setup
 	$(MAKE) VARIANT=release all $(HELPER_BIN)
-	bash tests/vm/demo --build build/release
+	bash tests/demo --build build/release
 
 bench: setup
 	$(MAKE) VARIANT=release all $(HELPER_BIN)
@@ -100,7 +100,7 @@ FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -c $< -o $@
+	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 fuzz-build: $(FUZZ_BIN)
@@ -116,4 +116,4 @@ install: all
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(POSTPROC_SRC:%.c=$(BUILD)/%.d) $(FILTER_SRC:%.c=$(BUILD)/%.d)
+-include $(LIB_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(POSTPROC_SRC:%.c=$(BUILD)/%.d) $(FILTER_SRC:%.c=$(BUILD)/%.d)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "types_btf.h"
 
 /* "Linux version RELEASE (...": copy RELEASE. */
 static void banner_release(const char *banner, char *out, size_t size)
@@ -250,6 +251,29 @@ static struct uz_error *dump_phys_read(void *ctx, uint64_t paddr, void *buf, siz
 	return uz_dump_read_phys(ctx, paddr, buf, len);
 }
 
+static struct uz_error *kernel_vread(void *ctx, uint64_t vaddr, void *buf, size_t len)
+{
+	return uz_kernel_read(ctx, vaddr, buf, len);
+}
+
+/* No debuginfo: types from the BTF in the dump, symbols from its kallsyms
+ * (types_btf.h).  Kernel-image and page-table translation need only
+ * VMCOREINFO, so the early arch set-up runs first and the provider reads
+ * through the view it will belong to. */
+static struct uz_error *open_types_from_dump(struct uz_kernel *k, struct uz_error *why_no_debuginfo)
+{
+	struct uz_error *err = uz_kernel_init_arch(k, false);
+	if (!err)
+		err = uz_types_btf_open(kernel_vread, k, k->vmci, &k->types);
+	if (err) {
+		err = uz_error_wrap(err, "%s; without it", why_no_debuginfo->message);
+		uz_error_destroy(why_no_debuginfo);
+		return err;
+	}
+	uz_error_destroy(why_no_debuginfo);
+	return NULL;
+}
+
 struct uz_error *uz_kernel_open(struct uz_dump *dump, const struct uz_kernel_options *opts,
 				struct uz_kernel **out)
 {
@@ -276,8 +300,13 @@ struct uz_error *uz_kernel_open(struct uz_dump *dump, const struct uz_kernel_opt
 		err = uz_error_create(UZ_ERR_FORMAT, "VMCOREINFO has no OSRELEASE");
 	if (!err)
 		err = locate_vmlinux(k, opts, &vmlinux);
-	if (!err)
+	bool types_from_dump = false;
+	if (err && err->code == UZ_ERR_NOT_FOUND) {
+		err = open_types_from_dump(k, err);
+		types_from_dump = !err;
+	} else if (!err) {
 		err = uz_types_dwarf_open(vmlinux, NULL, 0, &k->types);
+	}
 	free(vmlinux);
 	if (!err)
 		err = check_debuginfo_matches(k);
@@ -294,7 +323,8 @@ struct uz_error *uz_kernel_open(struct uz_dump *dump, const struct uz_kernel_opt
 		 * types are simply not found later. */
 		struct uz_error *merr = uz_kernel_load_modules(k);
 		uz_error_destroy(merr);
-		err = attach_module_debuginfo(k, opts);
+		if (!types_from_dump)   /* BTF reads module types from the dump itself */
+			err = attach_module_debuginfo(k, opts);
 	}
 	if (err) {
 		uz_kernel_close(k);
