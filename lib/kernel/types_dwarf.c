@@ -486,9 +486,17 @@ static struct uz_error *array_first_len(Dwarf_Die *array, uint64_t *len)
 			return NULL;
 		}
 		if (dwarf_attr(&sub, DW_AT_upper_bound, &attr)) {
+			/* Bounds are unsigned except in DW_FORM_sdata: elfutils'
+			 * formsdata sign-extends data1/2/4, so GCC's one-byte
+			 * bound 254 of size_class[255] would read as -2. */
 			Dwarf_Sword sw;
-			if (dwarf_formsdata(&attr, &sw) == 0) {
-				*len = (uint64_t)(sw + 1);
+			if (dwarf_whatform(&attr) == DW_FORM_sdata) {
+				if (dwarf_formsdata(&attr, &sw) == 0) {
+					*len = (uint64_t)(sw + 1);
+					return NULL;
+				}
+			} else if (dwarf_formudata(&attr, &w) == 0) {
+				*len = w + 1;
 				return NULL;
 			}
 		}
