@@ -15,6 +15,7 @@
 #include "rewrite.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -131,13 +132,13 @@ static const char *device_name(struct run *r, int device)
 	return d ? d->name : "zram?";
 }
 
-/* Resolves one slot into page; per-slot failures become outcomes, only
- * errors that make the whole run meaningless are returned. */
-static struct uz_error *resolve_slot(struct run *r, struct slot *s, void *page)
+/* Records how a slot was resolved (err and res from uz_zram_resolve or
+ * uz_zram_decompress_deferred); per-slot failures become outcomes, only
+ * errors that make the whole run meaningless are returned.  Takes err. */
+static struct uz_error *record_result(struct run *r, struct slot *s, struct uz_error *err,
+				      const struct uz_slot_result *rp)
 {
-	struct uz_slot_result res;
-	memset(&res, 0, sizeof(res));
-	struct uz_error *err = uz_zram_resolve(r->zm, r->zctx, s->type, s->offset, page, &res);
+	const struct uz_slot_result res = *rp;
 	if (!err) {
 		switch (res.source) {
 		case UZ_SRC_SWAPCACHE:
@@ -189,6 +190,13 @@ static struct uz_error *resolve_slot(struct run *r, struct slot *s, void *page)
 	if (!s->why)
 		return uz_error_create(UZ_ERR_NOMEM, "out of memory");
 	return NULL;
+}
+
+static struct uz_error *resolve_slot(struct run *r, struct slot *s, void *page)
+{
+	struct uz_slot_result res;
+	struct uz_error *err = uz_zram_resolve(r->zm, r->zctx, s->type, s->offset, page, &res);
+	return record_result(r, s, err, &res);
 }
 
 /* ---- phase 1: mms ---- */
@@ -387,27 +395,142 @@ static struct uz_error *open_spill(struct run *r)
 	return NULL;
 }
 
-static struct uz_error *resolve_slots(struct run *r)
+/* Slots resolved per batch when decompressing on several threads: reading
+ * is sequential (the dump and kernel view are not thread-safe), decoding a
+ * batch is spread over the threads.  Memory: 2 pages per batch entry. */
+#define RESOLVE_BATCH 512
+
+struct batch_item {
+	struct uz_slot_result res;
+	struct uz_error *err;
+};
+
+struct decode_job {
+	struct uz_zram_ctx *ctx;
+	struct batch_item *items;
+	const uint8_t *src;       /* compressed bytes, one page-size stride per item */
+	uint8_t *pages;           /* decoded pages */
+	size_t first, stride, n;
+	uint64_t page_size;
+};
+
+static void *decode_worker(void *arg)
+{
+	struct decode_job *j = arg;
+	for (size_t i = j->first; i < j->n; i += j->stride) {
+		struct batch_item *it = &j->items[i];
+		if (!it->err && it->res.deferred)
+			it->err = uz_zram_decompress_deferred(j->ctx, &it->res, j->src + i * j->page_size,
+							      j->pages + i * j->page_size);
+	}
+	return NULL;
+}
+
+static int thread_count(const struct uz_rewrite_options *o)
+{
+	long n = o->threads > 0 ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	if (n > 64)
+		n = 64;
+	return (int)n;
+}
+
+static struct uz_error *resolve_serial(struct run *r, struct progress *p)
 {
 	void *page = malloc(r->page_size);
 	if (!page)
 		return uz_error_create(UZ_ERR_NOMEM, "out of memory");
-	struct progress p;
-	progress_start(&p, r->opts->quiet, "restoring pages", r->slots.len);
 	struct uz_error *err = NULL;
 	for (size_t i = 0; i < r->slots.len && !err; i++) {
 		struct slot *s = vec_at(&r->slots, i);
-		progress_update(&p, i);
+		progress_update(p, i);
 		err = resolve_slot(r, s, page);
-		if (err)
-			break;
-		if (uz_outcome_restored(s->outcome)) {
+		if (!err && uz_outcome_restored(s->outcome)) {
 			s->spill_index = r->n_restored++;
 			err = spill_write(r, s->spill_index, page);
 		}
 	}
-	progress_finish(&p);
 	free(page);
+	return err;
+}
+
+static struct uz_error *resolve_parallel(struct run *r, struct progress *p, int nthreads)
+{
+	struct uz_error *err = NULL;
+	uint64_t ps = r->page_size;
+	struct batch_item *items = calloc(RESOLVE_BATCH, sizeof(*items));
+	uint8_t *src = malloc(RESOLVE_BATCH * ps), *pages = malloc(RESOLVE_BATCH * ps);
+	struct uz_zram_ctx **ctxs = calloc((size_t)nthreads, sizeof(*ctxs));
+	struct decode_job *jobs = calloc((size_t)nthreads, sizeof(*jobs));
+	pthread_t *tids = calloc((size_t)nthreads, sizeof(*tids));
+	bool *created = calloc((size_t)nthreads, sizeof(*created));
+	if (!items || !src || !pages || !ctxs || !jobs || !tids || !created)
+		err = uz_error_create(UZ_ERR_NOMEM, "out of memory for %d decompression threads", nthreads);
+	for (int t = 0; t < nthreads && !err; t++)
+		err = uz_zram_ctx_create(r->zm, &ctxs[t]);
+	if (!err)
+		uz_zram_ctx_set_defer(r->zctx, true);
+	for (size_t base = 0; base < r->slots.len && !err; base += RESOLVE_BATCH) {
+		size_t n = r->slots.len - base < RESOLVE_BATCH ? r->slots.len - base : RESOLVE_BATCH;
+		progress_update(p, base);
+		for (size_t i = 0; i < n; i++) {
+			struct slot *s = vec_at(&r->slots, base + i);
+			items[i].err = uz_zram_resolve(r->zm, r->zctx, s->type, s->offset, src + i * ps, &items[i].res);
+			if (!items[i].err && !items[i].res.deferred)
+				memcpy(pages + i * ps, src + i * ps, ps);
+		}
+		/* Thread t decodes items t, t + nthreads, ...; this thread is 0. */
+		for (int t = 0; t < nthreads; t++)
+			jobs[t] = (struct decode_job){ ctxs[t], items, src, pages, (size_t)t, (size_t)nthreads, n, ps };
+		for (int t = 1; t < nthreads; t++) {
+			created[t] = pthread_create(&tids[t], NULL, decode_worker, &jobs[t]) == 0;
+			if (!created[t])
+				decode_worker(&jobs[t]);   /* no thread: do its share here */
+		}
+		decode_worker(&jobs[0]);
+		for (int t = 1; t < nthreads; t++)
+			if (created[t])
+				pthread_join(tids[t], NULL);
+		/* Record in slot order, so the output is the same for any -j. */
+		for (size_t i = 0; i < n; i++) {
+			struct slot *s = vec_at(&r->slots, base + i);
+			struct uz_error *e = record_result(r, s, items[i].err, &items[i].res);
+			items[i].err = NULL;
+			if (e) {
+				if (!err)
+					err = e;
+				else
+					uz_error_destroy(e);
+				continue;
+			}
+			if (!err && uz_outcome_restored(s->outcome)) {
+				s->spill_index = r->n_restored++;
+				err = spill_write(r, s->spill_index, pages + i * ps);
+			}
+		}
+	}
+	uz_zram_ctx_set_defer(r->zctx, false);
+	for (int t = 0; ctxs && t < nthreads; t++)
+		if (ctxs[t])
+			uz_zram_ctx_destroy(ctxs[t]);
+	free(ctxs);
+	free(jobs);
+	free(tids);
+	free(created);
+	free(items);
+	free(src);
+	free(pages);
+	return err;
+}
+
+static struct uz_error *resolve_slots(struct run *r)
+{
+	struct progress p;
+	progress_start(&p, r->opts->quiet, "restoring pages", r->slots.len);
+	int nthreads = thread_count(r->opts);
+	struct uz_error *err = nthreads > 1 ? resolve_parallel(r, &p, nthreads) : resolve_serial(r, &p);
+	progress_finish(&p);
 	return err;
 }
 

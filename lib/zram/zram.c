@@ -109,6 +109,7 @@ struct uz_zram_ctx {
 	struct uz_decompressor **dec;   /* n_devs * UZ_ZRAM_MAX_COMPS */
 	uint8_t *obj;                   /* page_size scratch for a straddling object */
 	char swapcache_why[256];        /* last swap-cache lookup failure */
+	bool defer;                     /* return compressed bytes, see uz_zram_ctx_set_defer */
 };
 
 /* ---- small helpers ---- */
@@ -1336,14 +1337,37 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 					    d->info.comp_algs[sl.prio]));
 	res->codec_known = true;
 	res->codec = d->info.codecs[sl.prio];
-	struct uz_decompressor **dec = &ctx->dec[(size_t)res->device * UZ_ZRAM_MAX_COMPS + sl.prio];
+	if (ctx->defer) {
+		/* Compressed objects are always shorter than a page (equal
+		 * means huge, handled above), so they fit the caller's page. */
+		memcpy(page, ctx->obj, sl.size);
+		res->deferred = true;
+		return NULL;
+	}
+	return uz_zram_decompress_deferred(ctx, res, ctx->obj, page);
+}
+
+void uz_zram_ctx_set_defer(struct uz_zram_ctx *ctx, bool defer)
+{
+	ctx->defer = defer;
+}
+
+struct uz_error *uz_zram_decompress_deferred(struct uz_zram_ctx *ctx, struct uz_slot_result *res,
+					     const void *src, void *page)
+{
+	struct uz_zram_model *m = ctx->m;
+	const struct device *d = &m->devs[res->device];
+	const char *where = d->info.name;
+	res->deferred = false;
+	struct uz_error *err;
+	struct uz_decompressor **dec = &ctx->dec[(size_t)res->device * UZ_ZRAM_MAX_COMPS + res->prio];
 	if (!*dec) {
-		struct uz_codec_params p = { d->dict[sl.prio], d->info.dict_len[sl.prio],
-					     d->info.deflate_winbits[sl.prio] };
+		struct uz_codec_params p = { d->dict[res->prio], d->info.dict_len[res->prio],
+					     d->info.deflate_winbits[res->prio] };
 		if ((err = uz_decompressor_create(res->codec, &p, dec)))
 			return fail(res, UZ_FAIL_UNSUPPORTED_CODEC, where, err);
 	}
-	if ((err = uz_decompress(*dec, ctx->obj, sl.size, page, m->page_size))) {
+	if ((err = uz_decompress(*dec, src, res->comp_len, page, m->page_size))) {
 		res->source = UZ_SRC_NONE;
 		return fail(res, UZ_FAIL_DECOMPRESS_FAILED, where, err);
 	}

@@ -175,6 +175,7 @@ struct uz_slot_result {
 	uint32_t obj_offset;             /* object start within obj_pfn's page */
 	uint32_t class_size;
 	bool straddles;                  /* payload continues in the next page */
+	bool deferred;                   /* compressed bytes returned, see uz_zram_ctx_set_defer */
 };
 
 /* Per-thread state: decompressors (created lazily per device and priority)
@@ -189,6 +190,17 @@ void uz_zram_ctx_destroy(struct uz_zram_ctx *ctx);
 struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ctx,
 				 uint32_t swap_type, uint64_t offset, void *page,
 				 struct uz_slot_result *res);
+
+/* Split resolution, for decompressing on several threads.  With deferral on,
+ * uz_zram_resolve of a compressed slot stops after reading the object: it
+ * puts the res->comp_len compressed bytes at the start of `page` and sets
+ * res->deferred.  uz_zram_decompress_deferred then turns them into the page;
+ * it reads nothing from the dump and touches only `ctx` and the model's
+ * immutable device data, so each thread may run it with its own ctx while
+ * another thread goes on resolving.  src and page must not overlap. */
+void uz_zram_ctx_set_defer(struct uz_zram_ctx *ctx, bool defer);
+struct uz_error *uz_zram_decompress_deferred(struct uz_zram_ctx *ctx, struct uz_slot_result *res,
+					     const void *src, void *page);
 
 /* ---- statistics ---- */
 
