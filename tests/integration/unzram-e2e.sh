@@ -28,12 +28,18 @@ info = json.load(open(sys.argv[1]))
 for d in info["dumps"]:
     if d.get("primary"):
         m = re.search(r"-d (\d+)", d.get("how", ""))
-        print(f"{d['file']}\t{m.group(1) if m else 0}")
+        level = m.group(1) if m else 0
+        print(f"{d['file']}\t{level}\tdwarf")
+        if d["file"] == "kdump-elf.vmcore":
+            # No debuginfo at all: types from the dump's BTF, symbols from kallsyms.
+            print(f"{d['file']}\t{level}\tbtf")
 PY
-  while IFS=$'\t' read -r dump level; do
+  while IFS=$'\t' read -r dump level mode; do
     name="e2e-$kver-${dump%.vmcore}"
+    debuginfo=(--vmlinux "$fx/vmlinux" -d "$fx/debug-modules")
+    if [ "$mode" = btf ]; then name="$name-btf"; debuginfo=(); fi
     in=$fx/$dump out=$work/$dump.unzram
-    if ! "$bin" --quiet --vmlinux "$fx/vmlinux" -d "$fx/debug-modules" --report "$work/report.json" \
+    if ! "$bin" --quiet "${debuginfo[@]}" --report "$work/report.json" \
          "$in" "$out" >"$work/run.log" 2>&1; then
       # A filtered dump may lack kernel pages the walk needs (makedumpfile
       # 1.7.2 -d 8 drops some slab pages on 6.12; issue 7, zram-keep, is the
@@ -46,6 +52,17 @@ PY
         echo "FAIL $name: vmcore-unzram failed: $(tail -n 3 "$work/run.log" | tr '\n' ' ')"
       fi
       continue
+    fi
+    if [ "$dump" = kdump-d0-zlib.vmcore ] && [ "$mode" = dwarf ]; then
+      # The output must not depend on the number of decompression threads.
+      det=ok
+      for j in 1 3; do
+        "$bin" --quiet -j "$j" --vmlinux "$fx/vmlinux" -d "$fx/debug-modules" "$in" "$work/j$j.out" >/dev/null 2>&1 \
+          && cmp -s "$out" "$work/j$j.out" || det="output with -j $j differs from the default"
+        rm -f "$work/j$j.out"
+      done
+      [ "$det" = ok ] && echo "PASS $name-deterministic: -j 1, -j 3 and the default give identical files" \
+                      || echo "FAIL $name-deterministic: $det"
     fi
     if "$bin" --verify "$in" "$out" >"$work/verify.log" 2>&1; then
       echo "PASS $name-verify: $(tr '\n' ' ' <"$work/verify.log")"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# lib/zram on real-kernel dumps, without the rewriter: for every primary
+# fixture dump, every manifest page expected in zram (compressed, huge,
+# same-filled), the swap cache or the zeromap must resolve byte-exact, and
+# per-device slot counts must agree with the kernel's own mm_stat counters
+# (tests/tools/zraminfo -m exits 1 otherwise).  Written-back pages must be
+# reported as such, never decoded.
+set -u
+here=$(cd "$(dirname "$0")/../.." && pwd)
+tool=${UZ_BUILD:-$here/build/asan}/tests/zraminfo
+[ -x "$tool" ] || { echo "FAIL zram-model-tool: $tool not built"; exit 1; }
+log=$(mktemp); trap 'rm -f "$log"' EXIT
+for kver in ${UZ_E2E_KERNELS:-6.1 6.12}; do
+  fx=$("$here/tests/vm/fixtures" --kernel "$kver" 2>/dev/null | tail -n 1)
+  [ -d "$fx" ] || { echo "FAIL zram-model-$kver-fixtures: could not build fixtures"; continue; }
+  for dump in kdump-elf.vmcore kdump-d1-lzo.vmcore kdump-d31-zlib.vmcore; do
+    [ -f "$fx/$dump" ] || continue
+    name="zram-model-$kver-${dump%.vmcore}"
+    if "$tool" -k "$fx/vmlinux" -d "$fx/debug-modules" "$fx/$dump" -m "$fx/manifest.tsv" >"$log" 2>&1; then
+      echo "PASS $name: exact/total by state: $(awk '/^manifest/ { printf "%s %s/%s ", $2, $5, $3 }' "$log")"
+    else
+      echo "FAIL $name: $(tail -n 4 "$log" | tr '\n' ' ')"
+    fi
+  done
+done
+exit 0
