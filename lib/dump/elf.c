@@ -479,12 +479,12 @@ static struct uz_error *plan_layout(struct uz_dump *d, const struct uz_page_patc
 		if (b->offset < EHDR_SIZE)
 			return uz_error_create(UZ_ERR_FORMAT, "%s at 0x%llx overlaps the ELF header",
 					       b->what, (unsigned long long)b->offset);
-		if (b->offset + b->size <= L->table_end)
-			continue;   /* before the table (QEMU's section headers) */
-		if (b->offset < L->table_end)
+		if (b->offset < L->table_end && b->offset + b->size > e->phoff)
 			return uz_error_create(UZ_ERR_UNSUPPORTED,
 					       "%s at 0x%llx overlaps the program header table",
 					       b->what, (unsigned long long)b->offset);
+		if (b->offset < L->table_end)
+			continue;   /* before the table (QEMU's section headers) */
 		if (b->offset < L->data_min)
 			L->data_min = b->offset;
 	}

@@ -661,6 +661,10 @@ static struct uz_error *kdump_write(struct uz_dump *d, const char *out_path,
 		if (items[i].off + items[i].size > bs + area_len)
 			return uz_error_create(UZ_ERR_FORMAT, "kdump sub-header item at 0x%llx overruns the sub-header area",
 					       (unsigned long long)items[i].off);
+		if (items[i].off < bs + KH_SIZE)
+			return uz_error_create(UZ_ERR_FORMAT,
+					       "kdump sub-header item at 0x%llx overlaps the kdump_sub_header fields",
+					       (unsigned long long)items[i].off);
 		if (items[i].off + items[i].size - bs > P.content_len)
 			P.content_len = items[i].off + items[i].size - bs;
 	}
@@ -676,6 +680,12 @@ static struct uz_error *kdump_write(struct uz_dump *d, const char *out_path,
 		/* Right after the last whole note, so stray bytes at the end of
 		 * the notes area follow the new note. */
 		P.note_ins = k->size_note ? k->offset_note + d->notes_valid - bs : P.content_len;
+		for (size_t i = 1; i < 3; i++)
+			if (items[i].size && items[i].off < bs + P.note_ins &&
+			    items[i].off + items[i].size > bs + P.note_ins)
+				return uz_error_create(UZ_ERR_UNSUPPORTED,
+						       "kdump sub-header item at 0x%llx spans the end of the notes; cannot grow them",
+						       (unsigned long long)items[i].off);
 	}
 	P.new_sub_blocks = uz_div_round_up(P.content_len + P.note_len, bs);
 	if (P.new_sub_blocks < k->sub_hdr_size)

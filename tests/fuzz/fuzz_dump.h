@@ -36,12 +36,23 @@ static const struct uz_synth_range fuzz_ranges[] = {
 	{ 0x7, 0x1, UZ_SYNTH_ZERO },
 };
 
+static char fuzz_dir_path[256];
+
+static void fuzz_dir_remove(void)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "%s/out", fuzz_dir_path);
+	unlink(path);
+	rmdir(fuzz_dir_path);
+}
+
 static const char *fuzz_dir(void)
 {
-	static char dir[256];
+	char *dir = fuzz_dir_path;
 	if (!dir[0]) {
+		atexit(fuzz_dir_remove);
 		const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
-		snprintf(dir, sizeof(dir), "%s/uz-fuzz-dump-XXXXXX", base ? base : "/tmp");
+		snprintf(dir, sizeof(fuzz_dir_path), "%s/uz-fuzz-dump-XXXXXX", base ? base : "/tmp");
 		if (!mkdtemp(dir))
 			abort();
 	}

@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 #include <sys/stat.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define UT_VERIFY(...) do { char why_[256]; \
@@ -37,12 +39,30 @@ static void desc_init(struct uz_synth_desc *d, enum uz_dump_compress c)
 	d->seed = 11;
 }
 
+static char tmp_dir[256];
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* The scratch directory goes away with the test binary. */
+static void remove_tmp_dir(void)
+{
+	if (tmp_dir[0])
+		nftw(tmp_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 static char *tmp_path(const char *name)
 {
-	static char dir[256];
+	char *dir = tmp_dir;
 	if (!dir[0]) {
+		atexit(remove_tmp_dir);
 		const char *t = getenv("TMPDIR");
-		snprintf(dir, sizeof(dir), "%s/uz-test-dump-kdump-XXXXXX", t ? t : "/tmp");
+		snprintf(dir, sizeof(tmp_dir), "%s/uz-test-dump-kdump-XXXXXX", t ? t : "/tmp");
 		if (!mkdtemp(dir))
 			abort();
 	}
