@@ -706,8 +706,14 @@ static struct uz_error *write_output(struct run *r)
 		wo.note_type = UZ_RECORD_NOTE_TYPE;
 		wo.note_desc = record;
 		wo.note_desc_len = record_len;
+		bool fell_back = false;
+		wo.fell_back = &fell_back;
 		err = uz_dump_write(r->dump, r->opts->out_path, patches, n, fill_patch, r, &wo);
 		err = uz_error_wrap(err, "writing %s", r->opts->out_path);
+		if (!err && wo.in_place && !r->opts->quiet)
+			fprintf(stderr, "vmcore-unzram: %s\n", fell_back
+				? "--in-place: the file has no room for another program header before its data, so it was rewritten whole"
+				: "--in-place: appended the new frames and patched the page tables in place");
 	}
 	free(record);
 	free(patches);

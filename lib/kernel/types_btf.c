@@ -878,7 +878,17 @@ static struct uz_error *open_from_dump(uz_vread_fn *read, void *ctx, const struc
 	const struct uz_kallsyms_symbol *start = uz_kallsyms_lookup(ks, "__start_BTF");
 	const struct uz_kallsyms_symbol *stop = uz_kallsyms_lookup(ks, "__stop_BTF");
 	if (!start || !stop || stop->addr <= start->addr) {
+		/* __start_BTF is a data symbol: kallsyms lists data symbols only
+		 * with CONFIG_KALLSYMS_ALL (off in Debian's arm64 6.1 cloud
+		 * kernel, which does have BTF), so tell the two causes apart. */
+		/* init_task is data in every kernel: without it, kallsyms holds
+		 * only text (and the few data symbols inside text ranges). */
+		bool has_data = uz_kallsyms_lookup(ks, "init_task") != NULL;
 		uz_kallsyms_free(ks);
+		if (!has_data)
+			return uz_error_create(UZ_ERR_NOT_FOUND,
+					       "cannot locate the kernel's BTF: kallsyms lists no data symbols "
+					       "(CONFIG_KALLSYMS_ALL is off), so __start_BTF is unknown; give a debug vmlinux");
 		return uz_error_create(UZ_ERR_NOT_FOUND,
 				       "the kernel has no BTF (no __start_BTF/__stop_BTF in kallsyms: "
 				       "CONFIG_DEBUG_INFO_BTF is off); give a debug vmlinux");

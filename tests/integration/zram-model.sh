@@ -10,12 +10,15 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 tool=${UZ_BUILD:-$here/build/asan}/tests/zraminfo
 [ -x "$tool" ] || { echo "FAIL zram-model-tool: $tool not built"; exit 1; }
 log=$(mktemp); trap 'rm -f "$log"' EXIT
-for kver in ${UZ_E2E_KERNELS:-6.1 6.12}; do
-  fx=$("$here/tests/vm/fixtures" --kernel "$kver" 2>/dev/null | tail -n 1)
-  [ -d "$fx" ] || { echo "FAIL zram-model-$kver-fixtures: could not build fixtures"; continue; }
+sets=${UZ_FIXTURE_SETS:-$(grep -v '^#' "$here/tests/fixture-sets")}
+for set in $sets; do
+  IFS=: read -r arch kver paging <<<"$set"
+  tag=$kver; [ "$arch" = x86_64 ] || tag="$arch-$kver"; [ "$paging" = 4 ] || tag="$tag-${paging}level"
+  fx=$("$here/tests/vm/fixtures" --arch "$arch" --kernel "$kver" --paging "$paging" 2>/dev/null | tail -n 1)
+  [ -d "$fx" ] || { echo "FAIL zram-model-$tag-fixtures: could not build fixtures"; continue; }
   for dump in kdump-elf.vmcore kdump-d1-lzo.vmcore kdump-d31-zlib.vmcore; do
     [ -f "$fx/$dump" ] || continue
-    name="zram-model-$kver-${dump%.vmcore}"
+    name="zram-model-$tag-${dump%.vmcore}"
     if "$tool" -k "$fx/vmlinux" -d "$fx/debug-modules" "$fx/$dump" -m "$fx/manifest.tsv" >"$log" 2>&1; then
       echo "PASS $name: exact/total by state: $(awk '/^manifest/ { printf "%s %s/%s ", $2, $5, $3 }' "$log")"
     else
