@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -274,6 +275,213 @@ struct uz_error *uz_inspect_zram(const char *dump_path, const struct uz_kernel_o
 	}
 	if (!err && !json && uz_zram_device_count(m) == 0)
 		printf("no zram devices in %s\n", dump_path);
+	if (m)
+		uz_zram_model_close(m);
+	session_close(&s);
+	return err;
+}
+
+/* ---- --slot and --vaddr: where one page lives, and its bytes ---- */
+
+static void hexdump(const uint8_t *p, uint64_t n)
+{
+	for (uint64_t off = 0; off < n; off += 16) {
+		printf("  %04" PRIx64 ": ", off);
+		for (int i = 0; i < 16; i++)
+			printf("%02x%s", p[off + i], i == 7 ? "  " : " ");
+		printf(" |");
+		for (int i = 0; i < 16; i++)
+			putchar(p[off + i] >= 32 && p[off + i] < 127 ? p[off + i] : '.');
+		printf("|\n");
+	}
+}
+
+static void json_page(struct json *j, const uint8_t *p, uint64_t n)
+{
+	char *hex = malloc(n * 2 + 1);
+	if (!hex) {
+		json_null(j);
+		return;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", p[i]);
+	json_string(j, hex);
+	free(hex);
+}
+
+static void describe_slot(const struct uz_zram_model *m, const struct uz_slot_result *res,
+			  struct json *j)
+{
+	const struct uz_zram_device_info *d = res->device >= 0 ? uz_zram_device(m, (size_t)res->device) : NULL;
+	const char *src = uz_slot_source_name(res->source);
+	if (j) {
+		json_key(j, "device"); if (d) json_string(j, d->name); else json_null(j);
+		json_key(j, "slot"); json_uint(j, res->slot);
+		json_key(j, "source"); json_string(j, src);
+		if (res->source == UZ_SRC_ZRAM) {
+			json_key(j, "algorithm"); json_string(j, res->huge ? "none (stored uncompressed)" :
+							      res->codec_known ? uz_codec_name(res->codec) : "?");
+			json_key(j, "priority"); json_uint(j, res->prio);
+			json_key(j, "compressed_size"); json_uint(j, res->comp_len);
+			json_key(j, "handle"); json_hex(j, res->handle);
+			json_key(j, "object_pfn"); json_hex(j, res->obj_pfn);
+			json_key(j, "object_index"); json_uint(j, res->obj_idx);
+			json_key(j, "object_offset"); json_uint(j, res->obj_offset);
+			json_key(j, "class_size"); json_uint(j, res->class_size);
+			json_key(j, "straddles"); json_bool(j, res->straddles);
+		} else if (res->source == UZ_SRC_SAME_FILLED) {
+			json_key(j, "fill_word"); json_hex(j, res->fill_word);
+		} else if (res->source == UZ_SRC_SWAPCACHE) {
+			json_key(j, "swapcache_pfn"); json_hex(j, res->swapcache_pfn);
+		}
+		return;
+	}
+	printf("  %s slot %" PRIu64 ": %s", d ? d->name : "?", res->slot, src);
+	if (res->source == UZ_SRC_ZRAM) {
+		if (res->huge)
+			printf(", stored uncompressed");
+		else
+			printf(", %u bytes of %s (priority %u)", res->comp_len,
+			       res->codec_known ? uz_codec_name(res->codec) : "?", res->prio);
+		printf("\n  zsmalloc handle 0x%" PRIx64 ": object %u of class size %u at PFN 0x%" PRIx64
+		       " offset %u%s", res->handle, res->obj_idx, res->class_size, res->obj_pfn,
+		       res->obj_offset, res->straddles ? ", continues in the next page" : "");
+	} else if (res->source == UZ_SRC_SAME_FILLED) {
+		printf(", every word 0x%" PRIx64, res->fill_word);
+	} else if (res->source == UZ_SRC_SWAPCACHE) {
+		printf(", page at PFN 0x%" PRIx64, res->swapcache_pfn);
+	}
+	printf("\n");
+}
+
+/* Resolve (type, offset) and show it; `j` NULL for text. */
+static struct uz_error *show_swap_entry(struct uz_zram_model *m, uint32_t type, uint64_t offset,
+					uint64_t page_size, struct json *j)
+{
+	struct uz_zram_ctx *ctx;
+	UZ_TRY(uz_zram_ctx_create(m, &ctx));
+	uint8_t *page = malloc(page_size);
+	struct uz_slot_result res;
+	struct uz_error *err = page ? uz_zram_resolve(m, ctx, type, offset, page, &res)
+				    : uz_error_create(UZ_ERR_NOMEM, "out of memory");
+	if (!err) {
+		describe_slot(m, &res, j);
+		if (j) {
+			json_key(j, "data");
+			json_page(j, page, page_size);
+		} else {
+			hexdump(page, page_size);
+		}
+	}
+	free(page);
+	uz_zram_ctx_destroy(ctx);
+	return err;
+}
+
+struct uz_error *uz_inspect_slot(const char *dump_path, const struct uz_kernel_options *kopts,
+				 const char *device, uint64_t offset, bool json)
+{
+	struct session s;
+	struct uz_zram_model *m = NULL;
+	struct uz_error *err = session_open(dump_path, kopts, &s);
+	if (!err)
+		err = uz_zram_model_open(s.k, &m);
+	const struct uz_zram_device_info *d = NULL;
+	for (size_t i = 0; !err && i < uz_zram_device_count(m); i++)
+		if (strcmp(uz_zram_device(m, i)->name, device) == 0)
+			d = uz_zram_device(m, i);
+	if (!err && !d)
+		err = uz_error_create(UZ_ERR_NOT_FOUND, "no zram device named %s in %s (see --zram-info)", device, dump_path);
+	if (!err && d->swap_type < 0)
+		err = uz_error_create(UZ_ERR_UNSUPPORTED, "%s is not used as swap; --slot reads swap devices only (yet)", device);
+	if (!err) {
+		struct json j;
+		if (json) {
+			json_init(&j, stdout);
+			json_begin_object(&j);
+		}
+		err = show_swap_entry(m, (uint32_t)d->swap_type, offset, uz_kernel_page_size(s.k), json ? &j : NULL);
+		if (json) {
+			json_end_object(&j);
+			if (!json_finish(&j) && !err)
+				err = uz_error_create(UZ_ERR_IO, "writing to standard output failed");
+		}
+	}
+	if (m)
+		uz_zram_model_close(m);
+	session_close(&s);
+	return err;
+}
+
+struct uz_error *uz_inspect_vaddr(const char *dump_path, const struct uz_kernel_options *kopts,
+				  int32_t pid, uint64_t vaddr, bool json)
+{
+	struct session s;
+	struct uz_zram_model *m = NULL;
+	struct uz_error *err = session_open(dump_path, kopts, &s);
+	struct find_ctx f = { .pid = pid };
+	struct uz_pte_ref ref;
+	struct uz_pte_info info;
+	if (!err)
+		err = uz_kernel_for_each_task(s.k, find_task, &f);
+	if (!err && !f.have)
+		err = uz_error_create(UZ_ERR_NOT_FOUND, "no task with PID %d in %s", pid, dump_path);
+	if (!err && !f.found.mm)
+		err = uz_error_create(UZ_ERR_NOT_FOUND, "PID %d (%s) is a kernel thread: it has no user memory", pid, f.found.comm);
+	if (!err)
+		err = uz_kernel_user_vtop(s.k, f.found.mm, vaddr & ~(uz_kernel_page_size(s.k) - 1), &ref);
+	if (err) {
+		session_close(&s);
+		return err;
+	}
+	uz_kernel_pte_decode(s.k, ref.pte, &info);
+	uint64_t ps = uz_kernel_page_size(s.k);
+	struct json j;
+	if (json) {
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_key(&j, "pid"); json_int(&j, pid);
+		json_key(&j, "comm"); json_string(&j, f.found.comm);
+		json_key(&j, "vaddr"); json_hex(&j, vaddr);
+		json_key(&j, "pte_paddr"); json_hex(&j, ref.pte_paddr);
+		json_key(&j, "pte"); json_hex(&j, ref.pte);
+		json_key(&j, "kind"); json_string(&j, pte_kind_name(info.kind));
+	} else {
+		printf("PID %d (%s) page 0x%" PRIx64 ": PTE 0x%" PRIx64 " at physical 0x%" PRIx64 " (%s)\n",
+		       pid, f.found.comm, vaddr & ~(ps - 1), ref.pte, ref.pte_paddr, pte_kind_name(info.kind));
+	}
+	if (info.kind == UZ_PTE_PRESENT) {
+		uint8_t *page = malloc(ps);
+		err = page ? uz_dump_read_page(s.dump, info.pfn, page) : uz_error_create(UZ_ERR_NOMEM, "out of memory");
+		if (!err) {
+			if (json) {
+				json_key(&j, "pfn"); json_hex(&j, info.pfn);
+				json_key(&j, "data"); json_page(&j, page, ps);
+			} else {
+				printf("  resident at PFN 0x%" PRIx64 "\n", info.pfn);
+				hexdump(page, ps);
+			}
+		}
+		free(page);
+	} else if (info.kind == UZ_PTE_SWAP) {
+		err = uz_zram_model_open(s.k, &m);
+		if (!err) {
+			if (json) {
+				json_key(&j, "swap_type"); json_uint(&j, info.swap_type);
+				json_key(&j, "swap_offset"); json_uint(&j, info.swap_offset);
+			} else {
+				printf("  swap type %u offset %" PRIu64 "\n", info.swap_type, info.swap_offset);
+			}
+			err = show_swap_entry(m, info.swap_type, info.swap_offset, ps, json ? &j : NULL);
+		}
+	} else if (!json) {
+		printf("  no page: the address is not mapped or holds no data\n");
+	}
+	if (json) {
+		json_end_object(&j);
+		if (!json_finish(&j) && !err)
+			err = uz_error_create(UZ_ERR_IO, "writing to standard output failed");
+	}
 	if (m)
 		uz_zram_model_close(m);
 	session_close(&s);

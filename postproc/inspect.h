@@ -12,6 +12,12 @@
 struct uz_error *uz_inspect_ps(const char *dump_path, const struct uz_kernel_options *kopts, bool json);
 struct uz_error *uz_inspect_vtop(const char *dump_path, const struct uz_kernel_options *kopts,
 				 int32_t pid, uint64_t vaddr, bool json);
+/* One zram slot of a swap device ("zram0", 1234), or the page one process
+ * maps at an address: where it lives and its bytes (hexdump or JSON hex). */
+struct uz_error *uz_inspect_slot(const char *dump_path, const struct uz_kernel_options *kopts,
+				 const char *device, uint64_t offset, bool json);
+struct uz_error *uz_inspect_vaddr(const char *dump_path, const struct uz_kernel_options *kopts,
+				  int32_t pid, uint64_t vaddr, bool json);
 struct uz_error *uz_inspect_zram(const char *dump_path, const struct uz_kernel_options *kopts, bool json);
 
 #endif

@@ -19,6 +19,8 @@ static const char usage_text[] =
 	"       vmcore-unzram --ps DUMP\n"
 	"       vmcore-unzram --vtop PID:ADDR DUMP\n"
 	"       vmcore-unzram --zram-info DUMP\n"
+	"       vmcore-unzram --slot DEVICE:OFFSET DUMP\n"
+	"       vmcore-unzram --vaddr PID:ADDR DUMP\n"
 	"Make user pages that Linux swapped to zram readable in a kernel crash dump.\n"
 	"\n"
 	"Reads the dump IN, decompresses every zram-swapped page that a process maps,\n"
@@ -45,7 +47,10 @@ static const char usage_text[] =
 	"      --ps                list the tasks of DUMP, like crash's ps\n"
 	"      --vtop=PID:ADDR     translate a user address of a process, like crash's vtop\n"
 	"      --zram-info         list zram devices and what their slots hold\n"
-	"      --json              machine-readable output for --ps/--vtop/--zram-info\n"
+	"      --slot=DEV:OFFSET   show where one zram slot's page lives, and hexdump it\n"
+	"      --vaddr=PID:ADDR    show where a process's page lives (RAM, swap cache,\n"
+	"                          zram slot), and hexdump it\n"
+	"      --json              machine-readable output for the inspection commands\n"
 	"  -q, --quiet             no progress bar and no summary\n"
 	"  -h, --help              show this help and exit\n"
 	"  -V, --version           show the version and exit\n"
@@ -57,7 +62,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_VMLINUX = 256, OPT_IN_PLACE, OPT_STRICT, OPT_COMM, OPT_REPORT, OPT_VERIFY,
-	OPT_PS, OPT_VTOP, OPT_ZRAM_INFO, OPT_JSON,
+	OPT_PS, OPT_VTOP, OPT_ZRAM_INFO, OPT_JSON, OPT_SLOT, OPT_VADDR,
 };
 
 static const struct option long_options[] = {
@@ -75,6 +80,8 @@ static const struct option long_options[] = {
 	{ "ps", no_argument, NULL, OPT_PS },
 	{ "vtop", required_argument, NULL, OPT_VTOP },
 	{ "zram-info", no_argument, NULL, OPT_ZRAM_INFO },
+	{ "slot", required_argument, NULL, OPT_SLOT },
+	{ "vaddr", required_argument, NULL, OPT_VADDR },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -82,7 +89,7 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-enum mode { MODE_REWRITE, MODE_VERIFY, MODE_PS, MODE_VTOP, MODE_ZRAM_INFO };
+enum mode { MODE_REWRITE, MODE_VERIFY, MODE_PS, MODE_VTOP, MODE_ZRAM_INFO, MODE_SLOT, MODE_VADDR };
 
 static int fail(struct uz_error *err)
 {
@@ -159,6 +166,8 @@ int main(int argc, char **argv)
 	bool json = false;
 	int32_t vtop_pid = 0;
 	uint64_t vtop_addr = 0;
+	char slot_dev[32] = "";
+	uint64_t slot_offset = 0;
 	int32_t *pids = NULL;
 	char **comms = NULL;
 	struct uz_error *err = NULL;
@@ -212,6 +221,24 @@ int main(int argc, char **argv)
 			err = parse_vtop(optarg, &vtop_pid, &vtop_addr);
 			break;
 		case OPT_ZRAM_INFO: mode = MODE_ZRAM_INFO; break;
+		case OPT_VADDR:
+			mode = MODE_VADDR;
+			err = parse_vtop(optarg, &vtop_pid, &vtop_addr);
+			break;
+		case OPT_SLOT: {
+			mode = MODE_SLOT;
+			const char *colon = strrchr(optarg, ':');
+			char *end = NULL;
+			if (colon && colon != optarg && colon - optarg < (long)sizeof(slot_dev))
+				slot_offset = strtoull(colon + 1, &end, 0);
+			if (!colon || colon == optarg || colon - optarg >= (long)sizeof(slot_dev) || !colon[1] || *end) {
+				err = uz_error_create(UZ_ERR_USAGE, "--slot: expected DEVICE:OFFSET (zram0:1234), got '%s'", optarg);
+				break;
+			}
+			memcpy(slot_dev, optarg, (size_t)(colon - optarg));
+			slot_dev[colon - optarg] = '\0';
+			break;
+		}
 		case OPT_JSON: json = true; break;
 		case 'q': o.quiet = true; break;
 		case 'h':
@@ -259,6 +286,12 @@ int main(int argc, char **argv)
 			break;
 		case MODE_ZRAM_INFO:
 			err = uz_inspect_zram(argv[optind], &o.kernel, json);
+			break;
+		case MODE_SLOT:
+			err = uz_inspect_slot(argv[optind], &o.kernel, slot_dev, slot_offset, json);
+			break;
+		case MODE_VADDR:
+			err = uz_inspect_vaddr(argv[optind], &o.kernel, vtop_pid, vtop_addr, json);
 			break;
 		}
 	}
