@@ -94,6 +94,21 @@ static struct uz_error *find_task(void *ctx, const struct uz_task_info *t)
 	return NULL;
 }
 
+/* The last-level entry process `pid` has for vaddr, and the task itself. */
+static struct uz_error *find_user_pte(struct session *s, const char *dump_path, int32_t pid,
+				      uint64_t vaddr, struct uz_task_info *task, struct uz_pte_ref *ref)
+{
+	struct find_ctx f = { .pid = pid };
+	UZ_TRY(uz_kernel_for_each_task(s->k, find_task, &f));
+	if (!f.have)
+		return uz_error_create(UZ_ERR_NOT_FOUND, "no task with PID %d in %s", pid, dump_path);
+	if (!f.found.mm)
+		return uz_error_create(UZ_ERR_NOT_FOUND, "PID %d (%s) is a kernel thread: it has no user memory",
+				       pid, f.found.comm);
+	*task = f.found;
+	return uz_kernel_user_vtop(s->k, f.found.mm, vaddr, ref);
+}
+
 static const char *pte_kind_name(enum uz_pte_kind k)
 {
 	switch (k) {
@@ -110,17 +125,11 @@ struct uz_error *uz_inspect_vtop(const char *dump_path, const struct uz_kernel_o
 {
 	struct session s;
 	struct uz_error *err = session_open(dump_path, kopts, &s);
-	struct find_ctx f = { .pid = pid };
+	struct uz_task_info task;
 	struct uz_pte_ref ref;
 	struct uz_pte_info info;
 	if (!err)
-		err = uz_kernel_for_each_task(s.k, find_task, &f);
-	if (!err && !f.have)
-		err = uz_error_create(UZ_ERR_NOT_FOUND, "no task with PID %d in %s", pid, dump_path);
-	if (!err && !f.found.mm)
-		err = uz_error_create(UZ_ERR_NOT_FOUND, "PID %d (%s) is a kernel thread: it has no user memory", pid, f.found.comm);
-	if (!err)
-		err = uz_kernel_user_vtop(s.k, f.found.mm, vaddr, &ref);
+		err = find_user_pte(&s, dump_path, pid, vaddr, &task, &ref);
 	if (!err) {
 		uz_kernel_pte_decode(s.k, ref.pte, &info);
 		uint64_t ps = uz_kernel_page_size(s.k);
@@ -129,7 +138,7 @@ struct uz_error *uz_inspect_vtop(const char *dump_path, const struct uz_kernel_o
 			json_init(&j, stdout);
 			json_begin_object(&j);
 			json_key(&j, "pid"); json_int(&j, pid);
-			json_key(&j, "comm"); json_string(&j, f.found.comm);
+			json_key(&j, "comm"); json_string(&j, task.comm);
 			json_key(&j, "vaddr"); json_hex(&j, vaddr);
 			json_key(&j, "pte_paddr"); json_hex(&j, ref.pte_paddr);
 			json_key(&j, "pte"); json_hex(&j, ref.pte);
@@ -145,7 +154,7 @@ struct uz_error *uz_inspect_vtop(const char *dump_path, const struct uz_kernel_o
 			if (!json_finish(&j))
 				err = uz_error_create(UZ_ERR_IO, "writing to standard output failed");
 		} else {
-			printf("PID %d (%s) VIRTUAL 0x%" PRIx64 "\n", pid, f.found.comm, vaddr);
+			printf("PID %d (%s) VIRTUAL 0x%" PRIx64 "\n", pid, task.comm, vaddr);
 			printf("  PTE at physical 0x%" PRIx64 ": 0x%" PRIx64 " (%s)\n", ref.pte_paddr, ref.pte,
 			       pte_kind_name(info.kind));
 			if (info.kind == UZ_PTE_PRESENT)
@@ -419,17 +428,11 @@ struct uz_error *uz_inspect_vaddr(const char *dump_path, const struct uz_kernel_
 	struct session s;
 	struct uz_zram_model *m = NULL;
 	struct uz_error *err = session_open(dump_path, kopts, &s);
-	struct find_ctx f = { .pid = pid };
+	struct uz_task_info task;
 	struct uz_pte_ref ref;
 	struct uz_pte_info info;
 	if (!err)
-		err = uz_kernel_for_each_task(s.k, find_task, &f);
-	if (!err && !f.have)
-		err = uz_error_create(UZ_ERR_NOT_FOUND, "no task with PID %d in %s", pid, dump_path);
-	if (!err && !f.found.mm)
-		err = uz_error_create(UZ_ERR_NOT_FOUND, "PID %d (%s) is a kernel thread: it has no user memory", pid, f.found.comm);
-	if (!err)
-		err = uz_kernel_user_vtop(s.k, f.found.mm, vaddr & ~(uz_kernel_page_size(s.k) - 1), &ref);
+		err = find_user_pte(&s, dump_path, pid, vaddr & ~(uz_kernel_page_size(s.k) - 1), &task, &ref);
 	if (err) {
 		session_close(&s);
 		return err;
@@ -441,14 +444,14 @@ struct uz_error *uz_inspect_vaddr(const char *dump_path, const struct uz_kernel_
 		json_init(&j, stdout);
 		json_begin_object(&j);
 		json_key(&j, "pid"); json_int(&j, pid);
-		json_key(&j, "comm"); json_string(&j, f.found.comm);
+		json_key(&j, "comm"); json_string(&j, task.comm);
 		json_key(&j, "vaddr"); json_hex(&j, vaddr);
 		json_key(&j, "pte_paddr"); json_hex(&j, ref.pte_paddr);
 		json_key(&j, "pte"); json_hex(&j, ref.pte);
 		json_key(&j, "kind"); json_string(&j, pte_kind_name(info.kind));
 	} else {
 		printf("PID %d (%s) page 0x%" PRIx64 ": PTE 0x%" PRIx64 " at physical 0x%" PRIx64 " (%s)\n",
-		       pid, f.found.comm, vaddr & ~(ps - 1), ref.pte, ref.pte_paddr, pte_kind_name(info.kind));
+		       pid, task.comm, vaddr & ~(ps - 1), ref.pte, ref.pte_paddr, pte_kind_name(info.kind));
 	}
 	if (info.kind == UZ_PTE_PRESENT) {
 		uint8_t *page = malloc(ps);

@@ -88,7 +88,15 @@ load_modules "$MAIN_MODULES"
 find_disks
 [ -n "${DISK_report:-}" ] || fail "no report disk"
 
+if [ "$KDUMP" = 1 ] && [ -n "${TEXT_BEFORE_STEXT:-}" ] && ! grep -q ' _text$' /proc/kallsyms; then
+	# kexec-tools 2.0.25 (arm64) needs _text from /proc/kallsyms to write the
+	# kernel-text segment of /proc/vmcore's header; 6.1 arm64 lists only _stext.
+	stext=$(sed -n 's/^\([0-9a-f]*\) T _stext$/\1/p' /proc/kallsyms)
+	{ printf '%016x T _text\n' $((0x$stext - TEXT_BEFORE_STEXT)); cat /proc/kallsyms; } > /run/kallsyms
+	mount --bind /run/kallsyms /proc/kallsyms || fail "bind mount kallsyms"
+fi
 if [ "$KDUMP" = 1 ]; then
+	# kexec_load (Debian's arm64 6.1 has no CONFIG_KEXEC_FILE for -s).
 	kexec -p /boot/vmlinuz --initrd=/boot/capture.cpio --append="$CAPTURE_CMDLINE" ||
 		fail "kexec -p"
 	[ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] || fail "crash kernel not loaded"

@@ -33,6 +33,16 @@ uz_kernel_table() {
 	K_DBG=linux-image-$K_RELEASE-dbg
 }
 
+# uz_enable_foreign_arch DEBARCH: lets apt download DEBARCH packages (nothing
+# of that architecture is installed; downloads only).
+uz_enable_foreign_arch() {
+	[ "$1" = "$(dpkg --print-architecture)" ] && return 0
+	dpkg --print-foreign-architectures | grep -qx "$1" && return 0
+	[ "$(id -u)" = 0 ] || uz_die "$1 packages need (as root): dpkg --add-architecture $1 && apt-get update"
+	uz_log "enabling $1 package downloads (dpkg --add-architecture $1; apt-get update)"
+	dpkg --add-architecture "$1" && apt-get update -q > /dev/null || uz_die "cannot enable $1 packages"
+}
+
 # uz_fetch_pkg NAME VERSION DEBARCH: prints the path of the .deb in pkgs/,
 # downloading it with `apt-get download` when missing.
 uz_fetch_pkg() {
@@ -41,9 +51,10 @@ uz_fetch_pkg() {
 	f=$(ls "$dir/${name}_"*"_$debarch.deb" 2> /dev/null | head -n1 || true)
 	if [ -z "$f" ]; then
 		uz_log "downloading $name=$version ($debarch)"
+		uz_enable_foreign_arch "$debarch"
 		local q=$name=$version
 		[ "$debarch" = "$(dpkg --print-architecture)" ] || q=$name:$debarch=$version
-		(cd "$dir" && flock "$dir/.lock" apt-get download -q "$q" > /dev/null) ||
+		(cd "$dir" && flock "$dir/.lock" apt-get download -q -o APT::Sandbox::User=root "$q" > /dev/null) ||
 			uz_die "apt-get download $q failed (apt-get update? for arm64: dpkg --add-architecture arm64)"
 		f=$(ls "$dir/${name}_"*"_$debarch.deb" | head -n1)
 	fi
@@ -175,6 +186,89 @@ uz_copy_with_libs() {
 		install -D -m 755 "$b" "$root$b"
 		for lib in $(ldd "$b" | grep -o '/[^ ]*'); do
 			[ -e "$root$lib" ] || install -D -m 755 "$(readlink -f "$lib")" "$root$lib"
+		done
+	done
+}
+
+# uz_pkg_of_soname SONAME: the Debian package shipping SONAME on the host
+# (its amd64 build is installed by tools/setup.sh), without the arch suffix.
+uz_pkg_of_soname() {
+	dpkg -S "*/$1" 2> /dev/null | cut -d: -f1 | grep -v -- '-dev$' | head -n1
+}
+
+# uz_foreign_userland DEBARCH: a staging tree (printed) with busybox-static,
+# kexec and makedumpfile of DEBARCH and every library they need, closed over
+# ELF NEEDED entries; built once under userland/DEBARCH.
+uz_foreign_userland() {
+	local debarch=$1 dest=$UZ_CACHE/userland/$1
+	if [ -e "$dest/.complete" ]; then
+		echo "$dest"
+		return 0
+	fi
+	uz_enable_foreign_arch "$debarch"
+	local tmp=$dest.tmp.$$ pkgs=() done_pkgs=" " p f changed soname
+	rm -rf "$tmp"
+	mkdir -p "$tmp/root" "$UZ_CACHE/userland/pkgs"
+	extract_pkg() { # NAME
+		case "$done_pkgs" in *" $1 "*) return 0 ;; esac
+		done_pkgs+="$1 "
+		f=$(ls "$UZ_CACHE/userland/pkgs/${1}_"*"_$debarch.deb" 2> /dev/null | head -n1 || true)
+		if [ -z "$f" ]; then
+			(cd "$UZ_CACHE/userland/pkgs" && apt-get download -q -o APT::Sandbox::User=root "$1:$debarch" > /dev/null) ||
+				uz_die "apt-get download $1:$debarch failed"
+			f=$(ls "$UZ_CACHE/userland/pkgs/${1}_"*"_$debarch.deb" | head -n1)
+		fi
+		dpkg-deb -x "$f" "$tmp/root"
+	}
+	for p in busybox-static kexec-tools makedumpfile libc6; do extract_pkg "$p"; done
+	# Close over NEEDED: a soname not yet in the tree names its package on the host.
+	changed=1
+	while [ $changed = 1 ]; do
+		changed=0
+		for soname in $(find "$tmp/root" -type f \( -perm -u+x -o -name '*.so*' \) -exec readelf -d {} + 2> /dev/null |
+			sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | sort -u); do
+			[ -n "$(find "$tmp/root" -name "$soname" -print -quit)" ] && continue
+			p=$(uz_pkg_of_soname "$soname")
+			[ -n "$p" ] || uz_die "no package known for $soname ($debarch)"
+			case "$done_pkgs" in *" $p "*) uz_die "$p:$debarch does not ship $soname" ;; esac
+			extract_pkg "$p"
+			changed=1
+		done
+	done
+	touch "$tmp/.complete"
+	rm -rf "$dest"
+	mv "$tmp" "$dest"
+	echo "$dest"
+}
+
+# uz_copy_foreign ROOT STAGING BINARY...: copies foreign binaries (paths inside
+# STAGING/root) and the libraries they need into ROOT, flattened into the
+# multiarch directory, plus the program interpreter.
+uz_copy_foreign() {
+	local root=$1 staging=$2/root b interp soname found
+	shift 2
+	local queue=() seen=" "
+	for b in "$@"; do
+		install -D -m 755 "$staging$b" "$root$b"
+		queue+=("$staging$b")
+		interp=$(readelf -l "$staging$b" | sed -n 's/.*interpreter: \(.*\)\]/\1/p')
+		if [ -n "$interp" ]; then
+			found=$(find "$staging" -name "${interp##*/}" -type f -print -quit)
+			[ -n "$found" ] || uz_die "interpreter $interp not in $staging"
+			install -D -m 755 "$found" "$root$interp"
+		fi
+	done
+	while [ ${#queue[@]} -gt 0 ]; do
+		b=${queue[0]}
+		queue=("${queue[@]:1}")
+		for soname in $(readelf -d "$b" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+			case "$seen" in *" $soname "*) continue ;; esac
+			seen+="$soname "
+			found=$(find "$staging" -name "$soname" -print -quit)
+			[ -n "$found" ] || uz_die "library $soname not in $staging"
+			found=$(readlink -f "$found")
+			install -D -m 755 "$found" "$root/lib/$(basename "$(dirname "$found")")/$soname"
+			queue+=("$found")
 		done
 	done
 }

@@ -20,6 +20,7 @@ import select
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True  # keep tests/vm free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import expected  # noqa: E402
 import oracle_common  # noqa: E402
@@ -64,8 +65,8 @@ class Crash:
                 raise CrashError("crash exited: " + buf.decode(errors="replace").strip()[-300:])
             buf += data
         out = buf[:buf.index(marker)].decode(errors="replace")
-        # drop the sentinel's "$N" prefix line fragment
-        return out.rsplit("$", 1)[0] if out.rstrip().endswith("$") or "\n$" in out[-20:] else out
+        # The sentinel printed "$N = serial": drop its "$N " start.
+        return re.sub(r"\$\d+\s*$", "", out)
 
     def close(self):
         try:

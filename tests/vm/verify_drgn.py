@@ -18,6 +18,7 @@ import drgn
 from drgn.helpers.linux.mm import access_process_vm
 from drgn.helpers.linux.pid import find_task
 
+sys.dont_write_bytecode = True  # keep tests/vm free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import expected  # noqa: E402
 import oracle_common  # noqa: E402
