@@ -621,17 +621,33 @@ UT_TEST(btf_provider_over_fake_memory)
 	uz_error_destroy(err);
 	uz_types_destroy(&t);
 
-	/* No BTF in the kernel: a clear error naming the config option. */
+	/* No BTF in the kernel (kallsyms has data symbols, init_task among
+	 * them): a clear error naming the config option. */
 	put64(&mem, va + OFF_MOD_B, va + OFF_MODULES);
 	memset(k.names, 0, sizeof(k.names));
-	const struct sym no_btf[] = { { 'T', "_text", va, false }, { 'D', "modules", va + OFF_MODULES, false } };
-	build_kallsyms(&k, no_btf, 2, KS_RELATIVE, va, &kraw);
+	const struct sym no_btf[] = { { 'T', "_text", va, false }, { 'D', "modules", va + OFF_MODULES, false },
+				      { 'D', "init_task", va + OFF_MODULES + 64, false } };
+	build_kallsyms(&k, no_btf, 3, KS_RELATIVE, va, &kraw);
+	put32(&mem, va + OFF_NUM, 3);
+	put(&mem, va + OFF_TINDEX, k.token_index, sizeof(k.token_index));
+	put(&mem, va + OFF_OFFSETS, k.offsets, 12);
+	put(&mem, va + OFF_NAMES, k.names, k.names_len);
+	err = uz_types_btf_open(fake_read, &mem, vmci, &t);
+	UT_ASSERT(err && err->code == UZ_ERR_NOT_FOUND && strstr(err->message, "CONFIG_DEBUG_INFO_BTF"));
+	uz_error_destroy(err);
+
+	/* kallsyms with text symbols only (CONFIG_KALLSYMS_ALL off, as in
+	 * Debian's arm64 6.1): the BTF may exist but cannot be located, and
+	 * the error must say that rather than blame BTF. */
+	memset(k.names, 0, sizeof(k.names));
+	const struct sym text_only[] = { { 'T', "_text", va, false }, { 'T', "_stext", va + 0x100, false } };
+	build_kallsyms(&k, text_only, 2, KS_RELATIVE, va, &kraw);
 	put32(&mem, va + OFF_NUM, 2);
 	put(&mem, va + OFF_TINDEX, k.token_index, sizeof(k.token_index));
 	put(&mem, va + OFF_OFFSETS, k.offsets, 8);
 	put(&mem, va + OFF_NAMES, k.names, k.names_len);
 	err = uz_types_btf_open(fake_read, &mem, vmci, &t);
-	UT_ASSERT(err && err->code == UZ_ERR_NOT_FOUND && strstr(err->message, "CONFIG_DEBUG_INFO_BTF"));
+	UT_ASSERT(err && err->code == UZ_ERR_NOT_FOUND && strstr(err->message, "CONFIG_KALLSYMS_ALL"));
 	uz_error_destroy(err);
 
 	uz_vmci_free(vmci);
