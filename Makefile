@@ -17,7 +17,7 @@ DESTDIR ?=
 VERSION := 0.1.0
 FUZZ_SECONDS ?= 60
 
-PKGS := libdw libelf liblz4 lzo2 libzstd zlib libbpf
+PKGS := libdw libelf liblz4 lzo2 libzstd zlib libbpf snappy
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -116,4 +116,6 @@ install: all
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(POSTPROC_SRC:%.c=$(BUILD)/%.d) $(FILTER_SRC:%.c=$(BUILD)/%.d)
+# Every object's header dependencies (library, programs, tests, tools, fuzz),
+# so a header change rebuilds everything that includes it.
+-include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

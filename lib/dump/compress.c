@@ -1,8 +1,9 @@
 /* compress.c - page compression of kdump-compressed files, through Debian's
- * zlib, liblzo2 and libzstd.  Snappy (makedumpfile -p) is not linked: its
- * pages give UZ_ERR_UNSUPPORTED.
+ * zlib, liblzo2, libsnappy (makedumpfile -p, raw snappy blocks without the
+ * framing format) and libzstd.
  */
 #include <lzo/lzo1x.h>
+#include <snappy-c.h>
 #include <stdlib.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -61,9 +62,25 @@ struct uz_error *uz_page_decompress(enum uz_dump_compress c, const void *in, siz
 					       ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short page");
 		return NULL;
 	}
-	case UZ_COMPRESS_SNAPPY:
-		return uz_error_create(UZ_ERR_UNSUPPORTED,
-				       "snappy-compressed pages are not supported (built without libsnappy)");
+	case UZ_COMPRESS_SNAPPY: {
+		/* The declared length is checked first so a corrupt block never
+		 * makes snappy write past the page. */
+		size_t declared = 0;
+		if (snappy_uncompressed_length(in, in_len, &declared) != SNAPPY_OK)
+			return uz_error_create(UZ_ERR_DECOMPRESS,
+					       "snappy page data is corrupt (bad length header)");
+		if (declared != page_size)
+			return uz_error_create(UZ_ERR_DECOMPRESS,
+					       "snappy page data is corrupt (%zu bytes declared, expected %zu)",
+					       declared, page_size);
+		size_t out_len = page_size;
+		snappy_status rc = snappy_uncompress(in, in_len, out, &out_len);
+		if (rc != SNAPPY_OK || out_len != page_size)
+			return uz_error_create(UZ_ERR_DECOMPRESS,
+					       "snappy page data is corrupt (status %d, %zu of %zu bytes)",
+					       (int)rc, out_len, page_size);
+		return NULL;
+	}
 	}
 	return uz_error_create(UZ_ERR_UNSUPPORTED, "unknown page compression %d", (int)c);
 }
@@ -130,9 +147,25 @@ struct uz_error *uz_page_compress(enum uz_dump_compress c, const void *in, size_
 					       ZSTD_getErrorName(n));
 		break;
 	}
-	case UZ_COMPRESS_SNAPPY:
-		return uz_error_create(UZ_ERR_UNSUPPORTED,
-				       "writing snappy-compressed pages is not supported (built without libsnappy)");
+	case UZ_COMPRESS_SNAPPY: {
+		size_t cap = snappy_max_compressed_length(page_size);
+		uint8_t *tmp = malloc(cap);
+		if (!tmp)
+			return uz_error_create(UZ_ERR_NOMEM, "snappy buffer");
+		size_t n = cap;
+		snappy_status rc = snappy_compress(in, page_size, (char *)tmp, &n);
+		if (rc == SNAPPY_OK && n < page_size) {
+			memcpy(out, tmp, n);
+			*out_len = n;
+			free(tmp);
+			return NULL;
+		}
+		free(tmp);
+		if (rc != SNAPPY_OK)
+			return uz_error_create(UZ_ERR_NOMEM, "snappy_compress failed (status %d)",
+					       (int)rc);
+		break;
+	}
 	}
 	memcpy(out, in, page_size);
 	*out_len = page_size;

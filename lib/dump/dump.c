@@ -3,7 +3,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dump_internal.h"
@@ -128,22 +130,141 @@ struct uz_error *uz_dump_set_page_size(struct uz_dump *d, uint64_t page_size)
 
 /* ---- open/close ---- */
 
+/* Bytes copied from a pipe per read. */
+#define SPOOL_CHUNK (1u << 20)
+
+/* Standard input as a seekable fd.  A regular file is used as it is; a pipe
+ * (makedumpfile -F ... | vmcore-unzram -) is spooled as received into an
+ * unlinked temporary file in $TMPDIR (else /tmp), because every format needs
+ * random access (headers at the start point anywhere).  The spool holds the
+ * stream as it came (a flattened file stays flattened and is read through
+ * its record index: no reassembled copy is made); it needs as much disk as
+ * the stream and disappears when the dump is closed. */
+static struct uz_error *open_stdin(int *out_fd)
+{
+	*out_fd = -1;
+	struct stat st;
+	if (fstat(STDIN_FILENO, &st) < 0)
+		return uz_error_errno(errno, "standard input");
+	if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
+		int fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0)
+			return uz_error_errno(errno, "standard input");
+		*out_fd = fd;
+		return NULL;
+	}
+	const char *dir = getenv("TMPDIR");
+	char *tmp;
+	if (asprintf(&tmp, "%s/.vmcore-unzram-stdin-XXXXXX", dir && *dir ? dir : "/tmp") < 0)
+		return uz_error_create(UZ_ERR_NOMEM, "spool file name");
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		struct uz_error *err = uz_error_errno(errno, "creating spool file %s", tmp);
+		free(tmp);
+		return err;
+	}
+	unlink(tmp);
+	free(tmp);
+	uint8_t *buf = malloc(SPOOL_CHUNK);
+	struct uz_error *err = buf ? NULL : uz_error_create(UZ_ERR_NOMEM, "spool buffer");
+	uint64_t off = 0;
+	while (!err) {
+		ssize_t n = read(STDIN_FILENO, buf, SPOOL_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = uz_error_errno(errno, "reading standard input at byte %llu",
+					     (unsigned long long)off);
+			break;
+		}
+		if (n == 0)
+			break;
+		err = uz_pwrite_all(fd, buf, (size_t)n, off);
+		off += (uint64_t)n;
+	}
+	free(buf);
+	if (err) {
+		close(fd);
+		return uz_error_wrap(err, "spooling standard input");
+	}
+	*out_fd = fd;
+	return NULL;
+}
+
 struct uz_error *uz_dump_open(const char *path, struct uz_dump **out)
+{
+	return uz_dump_open_file(path, false, out);
+}
+
+static int by_split_start(const void *a, const void *b)
+{
+	const struct uz_dump *x = *(struct uz_dump *const *)a, *y = *(struct uz_dump *const *)b;
+	return x->u.kd.split_start < y->u.kd.split_start ? -1 :
+	       x->u.kd.split_start > y->u.kd.split_start;
+}
+
+struct uz_error *uz_dump_open_split(const char *const *paths, size_t n, struct uz_dump **out)
+{
+	*out = NULL;
+	if (n == 0)
+		return uz_error_create(UZ_ERR_USAGE, "split dump: no files given");
+	if (n == 1)
+		return uz_dump_open_file(paths[0], true, out);
+	struct uz_dump **parts = calloc(n, sizeof(*parts));
+	if (!parts)
+		return uz_error_create(UZ_ERR_NOMEM, "split dump file list");
+	struct uz_error *err = NULL;
+	for (size_t i = 0; i < n && !err; i++) {
+		err = uz_dump_open_file(paths[i], true, &parts[i]);
+		if (!err && parts[i]->format != UZ_DUMP_KDUMP)
+			err = uz_error_create(UZ_ERR_FORMAT, "%s: not a kdump-compressed file, cannot be part of a split dump",
+					      paths[i]);
+		else if (!err && !parts[i]->u.kd.split)
+			err = uz_error_create(UZ_ERR_FORMAT,
+					      "%s: not a split dump file (sub-header split flag is 0)", paths[i]);
+	}
+	if (err) {
+		for (size_t i = 0; i < n; i++)
+			uz_dump_close(parts[i]);
+		free(parts);
+		return err;
+	}
+	qsort(parts, n, sizeof(*parts), by_split_start);
+	struct uz_dump *head = parts[0];
+	err = uz_kdump_join_split(head, parts + 1, n - 1);   /* takes parts[1..] */
+	free(parts);
+	if (err) {
+		uz_dump_close(head);
+		return err;
+	}
+	*out = head;
+	return NULL;
+}
+
+struct uz_error *uz_dump_open_file(const char *path, bool allow_split_member,
+				   struct uz_dump **out)
 {
 	*out = NULL;
 	struct uz_dump *d = calloc(1, sizeof(*d));
 	if (!d)
 		return uz_error_create(UZ_ERR_NOMEM, "allocating dump");
 	d->src.fd = -1;
+	d->allow_split_member = allow_split_member;
 	struct uz_error *err = NULL;
 	d->path = strdup(path);
 	if (!d->path) {
 		err = uz_error_create(UZ_ERR_NOMEM, "allocating dump");
 		goto fail;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = uz_error_errno(errno, "%s: open", path);
+	int fd = -1;
+	if (strcmp(path, "-") == 0) {
+		err = open_stdin(&fd);
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			err = uz_error_errno(errno, "%s: open", path);
+	}
+	if (err) {
 		free(d->path);
 		free(d);
 		return err;
@@ -431,16 +552,18 @@ struct uz_error *uz_dump_write(struct uz_dump *in, const char *out_path,
 	}
 	if (opts->fell_back)
 		*opts->fell_back = false;
-	if (opts->format != in->format)
-		return uz_error_create(UZ_ERR_UNSUPPORTED,
-				       "converting between dump formats is not supported (input is %s)",
-				       in->ops->name);
 	if (opts->note_name && (!*opts->note_name || strlen(opts->note_name) > 255 ||
 				opts->note_desc_len > (1u << 24)))
 		return uz_error_create(UZ_ERR_USAGE, "extra note: bad name or descriptor size");
 	if (n_patches && !fill)
 		return uz_error_create(UZ_ERR_USAGE, "page patches without a fill function");
 	UZ_TRY(uz_check_patches(in, patches, n_patches));
+	/* A split set is written as one file through the converter (its page
+	 * data is spread over several files; every page is recompressed). */
+	if (opts->format != in->format || uz_kdump_is_split_set(in))
+		return uz_error_wrap(uz_dump_convert(in, out_path, patches, n_patches, fill,
+						     fill_ctx, opts),
+				     "converting to %s", out_path);
 	return uz_error_wrap(in->ops->write(in, out_path, patches, n_patches, fill, fill_ctx, opts),
 			     "writing %s", out_path);
 }

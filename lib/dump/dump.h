@@ -53,12 +53,22 @@ enum uz_page_state {
 
 struct uz_dump;
 
-/* Open a dump read-only.  Detects the format from its contents.  The file
- * must be seekable (standard input is not supported yet).  Errors:
+/* Open a dump read-only.  Detects the format from its contents.  path "-"
+ * is standard input: a regular file is read in place, a pipe is first
+ * spooled to an unlinked temporary file in $TMPDIR (the stream as received,
+ * not reassembled; it needs as much disk as the stream).  Errors:
  * UZ_ERR_IO, UZ_ERR_FORMAT (corrupt/truncated, naming what and where),
- * UZ_ERR_UNSUPPORTED (ELF32, big-endian, other machines, split kdump). */
+ * UZ_ERR_UNSUPPORTED (ELF32, big-endian, other machines, one file of a
+ * split set: see uz_dump_open_split). */
 struct uz_error *uz_dump_open(const char *path, struct uz_dump **out);
 void uz_dump_close(struct uz_dump *dump);
+/* Open a makedumpfile --split set (kdump-compressed files, any order) as one
+ * dump.  Each file holds the pages of its sub-header's start_pfn..end_pfn;
+ * together they must cover every PFN exactly once, with the same header
+ * (UZ_ERR_FORMAT naming the file otherwise).  One path: a plain dump, or a
+ * lone split file whose other pages then read as EXCLUDED.  Writing a split
+ * set produces one file (every page recompressed with opts->compress). */
+struct uz_error *uz_dump_open_split(const char *const *paths, size_t n, struct uz_dump **out);
 
 enum uz_dump_format uz_dump_format(const struct uz_dump *dump);
 enum uz_arch uz_dump_arch(const struct uz_dump *dump);
@@ -129,11 +139,13 @@ typedef struct uz_error *uz_patch_fill_fn(void *ctx, size_t index, void *page);
 
 struct uz_dump_write_options {
 	/* Output format and the compression of new kdump pages; defaults (set by
-	 * uz_dump_write_options_init) are the input's own.  The format must be
-	 * the input's contents format (a flattened input is written as a plain
-	 * kdump-compressed or ELF file); other conversions give
-	 * UZ_ERR_UNSUPPORTED.  Unchanged kdump pages keep their compressed
-	 * bytes whatever `compress` says. */
+	 * uz_dump_write_options_init) are the input's own (a flattened input is
+	 * written as a plain kdump-compressed or ELF file).  Same format:
+	 * unchanged kdump pages keep their compressed bytes whatever `compress`
+	 * says.  Other format (ELF <-> kdump), or a split set as input: the
+	 * output is built afresh from the pages (kdump: every page compressed
+	 * with `compress`, zero pages sharing one stored zero page; ELF: one
+	 * PT_LOAD per run of present PFNs, excluded pages become holes). */
 	enum uz_dump_format format;
 	enum uz_dump_compress compress;
 	/* An extra ELF note added to the output (e.g. the rewrite record):

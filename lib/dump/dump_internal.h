@@ -165,6 +165,12 @@ struct uz_kdump_state {
 	uint64_t offset_note, size_note;
 	uint64_t offset_eraseinfo, size_eraseinfo;
 	uint32_t split;
+	/* makedumpfile --split: this file's PFN range [split_start, split_end)
+	 * (the whole dump when not split).  In the file a split set is opened
+	 * through (the member with start 0), the other members, sorted. */
+	uint64_t split_start, split_end;
+	struct uz_dump **split_parts;
+	size_t n_split_parts;
 	enum uz_dump_compress compress;  /* from the status flags */
 	/* rank[i] = number of dumped PFNs below i * UZ_KDUMP_RANK_PFNS. */
 	uint64_t *rank;
@@ -193,6 +199,7 @@ struct uz_dump {
 	uint8_t *notes;                /* all ELF notes, back to back, as in the file */
 	size_t notes_len;
 	size_t notes_valid;            /* length of the whole notes at the start */
+	bool allow_split_member;       /* set before opening a member of a split set */
 	bool phys_base_known;
 	uint64_t phys_base;
 	struct uz_page_cache cache;
@@ -264,6 +271,22 @@ struct uz_error *uz_pwrite_all(int fd, const void *buf, size_t len, uint64_t off
 struct uz_error *uz_copy_range(const struct uz_dump_source *src, uint64_t in_off,
 			       int fd, uint64_t out_off, uint64_t len);
 struct uz_error *uz_write_zeros(int fd, uint64_t off, uint64_t len);
+
+/* Write the dump in the other format (opts->format != d->format): see
+ * convert.c.  Patches must have been checked. */
+struct uz_error *uz_dump_convert(struct uz_dump *d, const char *out_path,
+				 const struct uz_page_patch *patches, size_t n_patches,
+				 uz_patch_fill_fn *fill, void *fill_ctx,
+				 const struct uz_dump_write_options *opts);
+
+/* Open path; allow_split_member accepts one file of a split set. */
+struct uz_error *uz_dump_open_file(const char *path, bool allow_split_member,
+				   struct uz_dump **out);
+/* True if d is a split set or one file of one (uz_dump_open_split). */
+bool uz_kdump_is_split_set(const struct uz_dump *d);
+/* Attach the other members (sorted by start PFN) to head, after checking the
+ * set is consistent and covers every PFN; takes ownership of parts. */
+struct uz_error *uz_kdump_join_split(struct uz_dump *head, struct uz_dump **parts, size_t n);
 
 /* Check patches are sorted, unique, and that replaced pages are in the dump. */
 struct uz_error *uz_check_patches(struct uz_dump *d, const struct uz_page_patch *patches,

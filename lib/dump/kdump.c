@@ -29,6 +29,7 @@
 /* kdump_sub_header field offsets */
 #define KH_PHYS_BASE 0
 #define KH_SPLIT 12
+#define KH_START_PFN 16
 #define KH_END_PFN 24
 #define KH_OFFSET_VMCOREINFO 32
 #define KH_SIZE_VMCOREINFO 40
@@ -36,6 +37,7 @@
 #define KH_SIZE_NOTE 56
 #define KH_OFFSET_ERASEINFO 64
 #define KH_SIZE_ERASEINFO 72
+#define KH_START_PFN_64 80
 #define KH_END_PFN_64 88
 #define KH_MAX_MAPNR_64 96
 #define KH_SIZE 104
@@ -244,9 +246,9 @@ struct uz_error *uz_kdump_open(struct uz_dump *d)
 	d->phys_base_known = true;
 	if (k->header_version >= 2) {
 		k->split = uz_le32(kh + KH_SPLIT);
-		if (k->split)
+		if (k->split && !d->allow_split_member)
 			return uz_error_create(UZ_ERR_UNSUPPORTED,
-					       "split kdump files (makedumpfile --split) are not supported");
+					       "this is one file of a split dump (makedumpfile --split): open all of them together (uz_dump_open_split)");
 	}
 	if (k->header_version >= 3) {
 		k->offset_vmcoreinfo = uz_le64(kh + KH_OFFSET_VMCOREINFO);
@@ -294,6 +296,21 @@ struct uz_error *uz_kdump_open(struct uz_dump *d)
 				       (unsigned long long)k->n_desc, (unsigned long long)k->desc_off,
 				       (unsigned long long)d->src.size);
 	d->max_pfn = k->max_mapnr;
+	k->split_start = 0;
+	k->split_end = k->max_mapnr;
+	if (k->split) {
+		/* start_pfn/end_pfn (16/24), or their 64-bit copies from version 6. */
+		k->split_start = k->header_version >= 6 ? uz_le64(kh + KH_START_PFN_64)
+							: uz_le64(kh + KH_START_PFN);
+		k->split_end = k->header_version >= 6 ? uz_le64(kh + KH_END_PFN_64)
+						      : uz_le64(kh + KH_END_PFN);
+		if (k->split_start > k->split_end || k->split_end > k->max_mapnr)
+			return uz_error_create(UZ_ERR_FORMAT,
+					       "split dump file range 0x%llx-0x%llx is not within max_mapnr 0x%llx",
+					       (unsigned long long)k->split_start,
+					       (unsigned long long)k->split_end,
+					       (unsigned long long)k->max_mapnr);
+	}
 
 	if (k->size_note) {
 		uint64_t end;
@@ -330,10 +347,80 @@ struct uz_error *uz_kdump_open(struct uz_dump *d)
 static void kdump_fini(struct uz_dump *d)
 {
 	struct uz_kdump_state *k = &d->u.kd;
+	for (size_t i = 0; i < k->n_split_parts; i++)
+		uz_dump_close(k->split_parts[i]);
+	free(k->split_parts);
 	free(k->rank);
 	free(k->bm1_chunk);
 	free(k->bm2_chunk);
 	free(k->cbuf);
+}
+
+/* ---- split sets (makedumpfile --split) ----
+ *
+ * Every file of a set has the same header, both whole bitmaps and a
+ * descriptor table sized for every dumped page of the whole dump, indexed
+ * by the page's rank in the whole 2nd bitmap; only the descriptors of its
+ * own PFN range [start_pfn, end_pfn) are filled (the others are zero).
+ * Checked on makedumpfile 1.7.2's output. */
+
+bool uz_kdump_is_split_set(const struct uz_dump *d)
+{
+	return d->format == UZ_DUMP_KDUMP && (d->u.kd.split || d->u.kd.n_split_parts > 0);
+}
+
+/* The member holding pfn's data, or NULL if no file of the set covers it. */
+static struct uz_dump *split_owner(struct uz_dump *d, uint64_t pfn)
+{
+	const struct uz_kdump_state *k = &d->u.kd;
+	if (pfn >= k->split_start && pfn < k->split_end)
+		return d;
+	for (size_t i = 0; i < k->n_split_parts; i++) {
+		struct uz_kdump_state *p = &k->split_parts[i]->u.kd;
+		if (pfn >= p->split_start && pfn < p->split_end)
+			return k->split_parts[i];
+	}
+	return NULL;
+}
+
+struct uz_error *uz_kdump_join_split(struct uz_dump *head, struct uz_dump **parts, size_t n)
+{
+	struct uz_kdump_state *k = &head->u.kd;
+	k->split_parts = calloc(n, sizeof(*parts));
+	if (!k->split_parts) {
+		for (size_t i = 0; i < n; i++)
+			uz_dump_close(parts[i]);
+		return uz_error_create(UZ_ERR_NOMEM, "split dump file list");
+	}
+	memcpy(k->split_parts, parts, n * sizeof(*parts));
+	k->n_split_parts = n;
+	uint64_t next = k->split_end;
+	if (k->split_start != 0)
+		return uz_error_create(UZ_ERR_FORMAT,
+				       "split dump: no file starts at PFN 0 (first starts at 0x%llx): a file is missing",
+				       (unsigned long long)k->split_start);
+	for (size_t i = 0; i < n; i++) {
+		const struct uz_dump *p = parts[i];
+		const struct uz_kdump_state *q = &p->u.kd;
+		if (q->block_size != k->block_size || q->max_mapnr != k->max_mapnr ||
+		    q->bitmap_blocks != k->bitmap_blocks || q->n_desc != k->n_desc ||
+		    p->arch != head->arch)
+			return uz_error_create(UZ_ERR_FORMAT,
+					       "split dump: %s does not belong with %s (block size, max_mapnr, bitmaps or page count differ)",
+					       p->path, head->path);
+		if (q->split_start != next)
+			return uz_error_create(UZ_ERR_FORMAT,
+					       "split dump: %s starts at PFN 0x%llx, expected 0x%llx (%s)",
+					       p->path, (unsigned long long)q->split_start,
+					       (unsigned long long)next,
+					       q->split_start > next ? "a file is missing" : "ranges overlap");
+		next = q->split_end;
+	}
+	if (next != k->max_mapnr)
+		return uz_error_create(UZ_ERR_FORMAT,
+				       "split dump: the files end at PFN 0x%llx, not max_mapnr 0x%llx: a file is missing",
+				       (unsigned long long)next, (unsigned long long)k->max_mapnr);
+	return NULL;
 }
 
 /* ---- pages ---- */
@@ -360,8 +447,11 @@ static struct uz_error *kdump_page_state(struct uz_dump *d, uint64_t pfn,
 	UZ_TRY(test_bit(d, true, pfn, &dumped));
 	if (dumped) {
 		bool missing = false;
-		if (d->incomplete)
-			UZ_TRY(incomplete_page_missing(d, pfn, &missing));
+		struct uz_dump *owner = split_owner(d, pfn);
+		if (!owner)
+			missing = true;   /* only a lone split file: not in its range */
+		else if (owner->incomplete)
+			UZ_TRY(incomplete_page_missing(owner, pfn, &missing));
 		*state = missing ? UZ_PAGE_EXCLUDED : UZ_PAGE_PRESENT;
 		return NULL;
 	}
@@ -372,6 +462,12 @@ static struct uz_error *kdump_page_state(struct uz_dump *d, uint64_t pfn,
 
 static struct uz_error *kdump_read_page(struct uz_dump *d, uint64_t pfn, void *buf)
 {
+	struct uz_dump *owner = split_owner(d, pfn);
+	if (!owner)
+		return uz_error_create(UZ_ERR_FAULT, "page 0x%llx is in another file of the split dump",
+				       (unsigned long long)pfn);
+	if (owner != d)
+		return uz_error_wrap(kdump_read_page(owner, pfn, buf), "%s", owner->path);
 	struct uz_kdump_state *k = &d->u.kd;
 	uint64_t index;
 	struct page_desc pd;
@@ -432,8 +528,11 @@ static struct uz_error *kdump_next_pfn(struct uz_dump *d, uint64_t *pfn)
 			return uz_error_create(UZ_ERR_NOT_FOUND, "no present page at or above 0x%llx",
 					       (unsigned long long)*pfn);
 		bool missing = false;
-		if (d->incomplete)
-			UZ_TRY(incomplete_page_missing(d, p, &missing));
+		struct uz_dump *owner = split_owner(d, p);
+		if (!owner)
+			missing = true;
+		else if (owner->incomplete)
+			UZ_TRY(incomplete_page_missing(owner, p, &missing));
 		if (!missing) {
 			*pfn = p;
 			return NULL;
@@ -640,8 +739,6 @@ static struct uz_error *kdump_write(struct uz_dump *d, const char *out_path,
 				       "rewriting an incomplete kdump file is not supported");
 	if (opts->in_place && opts->fell_back)
 		*opts->fell_back = true;   /* kdump files are always rewritten */
-	if (opts->compress == UZ_COMPRESS_SNAPPY)
-		return uz_error_create(UZ_ERR_UNSUPPORTED, "writing snappy pages is not supported");
 	uint64_t bs = P.bs;
 
 	/* Sub-header area and the note insertion point. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <lzo/lzo1x.h>
+#include <snappy-c.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -171,6 +172,12 @@ enum uz_page_state uz_synth_expect(const struct uz_synth_desc *d, uint64_t pfn, 
 	*is_data = false;
 	if (!kind_at(d, pfn, &k))
 		return UZ_PAGE_HOLE;
+	if (d->expect_converted) {
+		if (k == UZ_SYNTH_EXCLUDED)
+			return UZ_PAGE_HOLE;
+		*is_data = k == UZ_SYNTH_DATA;
+		return UZ_PAGE_PRESENT;
+	}
 	if (d->format == UZ_DUMP_ELF) {
 		if (k == UZ_SYNTH_EXCLUDED)
 			return UZ_PAGE_HOLE;
@@ -449,6 +456,10 @@ static void write_kdump(const struct uz_synth_desc *d, struct buf *f)
 		} else if (d->compress == UZ_COMPRESS_ZSTD) {
 			size_t n = ZSTD_compress(cbuf, 2 * bs, page, bs, 3);
 			if (!ZSTD_isError(n))
+				clen = n;
+		} else if (d->compress == UZ_COMPRESS_SNAPPY) {
+			size_t n = 2 * bs;   /* > snappy_max_compressed_length(bs) */
+			if (snappy_compress((const char *)page, bs, (char *)cbuf, &n) == SNAPPY_OK)
 				clen = n;
 		}
 		if (clen && clen < bs) {

@@ -52,6 +52,10 @@ struct uz_synth_desc {
 	uint64_t flat_record_size;       /* flattened: bytes per record (default 4096) */
 	bool flat_scramble;              /* flattened: records out of order, one overwritten */
 	uint32_t nr_cpus;                /* PRSTATUS notes (default 2) */
+	/* uz_synth_verify only: expect the dump converted to the other format
+	 * (uz_dump_write with opts->format changed): ZERO pages read PRESENT
+	 * (written as data), EXCLUDED pages are holes. */
+	bool expect_converted;
 };
 
 /* The bytes of a DATA page. */

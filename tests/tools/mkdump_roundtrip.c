@@ -16,6 +16,22 @@
 
 #include "dump/dump.h"
 
+/* PATH, or a comma-separated list of the files of a makedumpfile --split set. */
+static struct uz_error *open_any(const char *path, struct uz_dump **out)
+{
+	if (!strchr(path, ','))
+		return uz_dump_open(path, out);
+	char *copy = strdup(path);
+	const char *parts[64];
+	size_t n = 0;
+	for (char *save = NULL, *t = strtok_r(copy, ",", &save); t && n < 64;
+	     t = strtok_r(NULL, ",", &save))
+		parts[n++] = t;
+	struct uz_error *err = uz_dump_open_split(parts, n, out);
+	free(copy);
+	return err;
+}
+
 static int fail(struct uz_error *err)
 {
 	fprintf(stderr, "mkdump_roundtrip: %s\n", err->message);
@@ -50,7 +66,7 @@ static struct uz_error *fill(void *ctx, size_t index, void *page)
 static int info(const char *path)
 {
 	struct uz_dump *d;
-	struct uz_error *err = uz_dump_open(path, &d);
+	struct uz_error *err = open_any(path, &d);
 	if (err)
 		return fail(err);
 	uint64_t counts[4] = { 0 };
@@ -78,7 +94,7 @@ static int info(const char *path)
 static int copy(const char *in, const char *out, uint64_t add, const char *note)
 {
 	struct uz_dump *d;
-	struct uz_error *err = uz_dump_open(in, &d);
+	struct uz_error *err = open_any(in, &d);
 	if (err)
 		return fail(err);
 	struct uz_page_patch *patches = calloc(add ? add : 1, sizeof(*patches));
@@ -101,10 +117,10 @@ static int copy(const char *in, const char *out, uint64_t add, const char *note)
 static int compare(const char *a_path, const char *b_path)
 {
 	struct uz_dump *a, *b;
-	struct uz_error *err = uz_dump_open(a_path, &a);
+	struct uz_error *err = open_any(a_path, &a);
 	if (err)
 		return fail(err);
-	if ((err = uz_dump_open(b_path, &b)))
+	if ((err = open_any(b_path, &b)))
 		return fail(err);
 	uint64_t ps = uz_dump_page_size(a);
 	uint8_t *pa = malloc(ps), *pb = malloc(ps);
@@ -151,6 +167,7 @@ int main(int argc, char **argv)
 			    argc > 5 ? argv[5] : NULL);
 	if (argc == 4 && !strcmp(argv[1], "compare"))
 		return compare(argv[2], argv[3]);
-	fprintf(stderr, "usage: mkdump_roundtrip info DUMP | copy IN OUT [ADD [NOTE]] | compare A B\n");
+	fprintf(stderr, "usage: mkdump_roundtrip info DUMP | copy IN OUT [ADD [NOTE]] | compare A B\n"
+			"  (a dump: a path, \"-\" for standard input, or a comma-separated split set)\n");
 	return 2;
 }

@@ -85,6 +85,11 @@ static uint64_t get_le64(const uint8_t *p)
 	return v;
 }
 
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 static const struct uz_synth_range ranges_h[] = {
 	{ 0x00, 0x20, UZ_SYNTH_DATA },
 	{ 0x20, 0x04, UZ_SYNTH_ZERO },
@@ -290,6 +295,62 @@ UT_TEST(kdump_truncated_and_bad_headers)
 	free(q);
 }
 
+/* Snappy blocks with a lying length header or cut short must fail cleanly,
+ * never write past the page. */
+UT_TEST(kdump_bad_snappy_pages_fail_on_read)
+{
+	struct uz_synth_desc d = make_desc(UZ_DUMP_KDUMP, UZ_COMPRESS_SNAPPY);
+	char *p = tmp_path("kds"), *q = tmp_path("kds-bad");
+	UT_OK(uz_synth_write(&d, p));
+	uint8_t *f;
+	size_t len;
+	UT_ASSERT(slurp(p, &f, &len));
+	uint8_t *g = malloc(len);
+	uint8_t page[4096];
+	const uint8_t *desc1 = f + KD_DESC + 24;
+	uint64_t off = get_le64(desc1);
+	uint32_t size = get_le32(desc1 + 8);
+	UT_ASSERT_EQ(get_le32(desc1 + 12), 0x4);
+	UT_ASSERT(off + size <= len && size > 4);
+	/* The snappy length varint of a 4096-byte page is 0x80 0x20. */
+	UT_ASSERT_EQ(f[off], 0x80);
+	UT_ASSERT_EQ(f[off + 1], 0x20);
+	struct {
+		const char *what;
+		const char *msg;
+	} cases[] = {
+		{ "declares 8192 bytes", "8192 bytes declared" },
+		{ "declares 4095 bytes", "4095 bytes declared" },
+		{ "bad varint", "bad length header" },
+		{ "cut short", "snappy page data is corrupt" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memcpy(g, f, len);
+		uint8_t *data = g + off;
+		switch (i) {
+		case 0: data[1] = 0x40; break;
+		case 1: data[0] = 0xff; data[1] = 0x1f; break;
+		case 2: memset(data, 0xff, size < 6 ? size : 6); break;
+		case 3: put_le32(g + KD_DESC + 24 + 8, size - 3); break;
+		}
+		spit(q, g, len);
+		struct uz_dump *dump;
+		UT_OK(uz_dump_open(q, &dump));
+		UT_OK(uz_dump_read_page(dump, 0, page));
+		struct uz_error *err = uz_dump_read_page(dump, 1, page);
+		if (!err)
+			UT_FAIL("case %s: read succeeded", cases[i].what);
+		if (err->code != UZ_ERR_DECOMPRESS || !strstr(err->message, cases[i].msg))
+			UT_FAIL("case %s: code %d message '%s'", cases[i].what, err->code, err->message);
+		uz_error_destroy(err);
+		uz_dump_close(dump);
+	}
+	free(g);
+	free(f);
+	free(p);
+	free(q);
+}
+
 UT_TEST(kdump_bad_descriptors_fail_on_read)
 {
 	struct uz_synth_desc d = make_desc(UZ_DUMP_KDUMP, UZ_COMPRESS_ZLIB);
@@ -312,7 +373,7 @@ UT_TEST(kdump_bad_descriptors_fail_on_read)
 		{ 8, 0, 4, UZ_ERR_FORMAT, "size 0" },
 		{ 8, 5000, 4, UZ_ERR_FORMAT, "larger than a page" },
 		{ 12, 0x3, 4, UZ_ERR_FORMAT, "several compression flags" },
-		{ 12, 0x4, 4, UZ_ERR_UNSUPPORTED, "snappy" },
+		{ 12, 0x4, 4, UZ_ERR_DECOMPRESS, "snappy" },   /* zlib bytes read as snappy */
 		{ 12, 0x2, 4, UZ_ERR_DECOMPRESS, "lzo" },   /* zlib bytes read as lzo */
 		{ 12, 0x0, 4, UZ_ERR_FORMAT, "uncompressed" },
 	};
@@ -485,6 +546,14 @@ UT_TEST(mutation_sweep)
 			uz_error_destroy(err);
 			err = uz_dump_write(dump, o, NULL, 0, NULL, NULL, &opts);
 			uz_error_destroy(err);
+			/* And converted to the other format (snappy for kdump); every
+			 * third case, to bound the fsyncs. */
+			if (iter % 3 == 0) {
+				opts.format = opts.format == UZ_DUMP_ELF ? UZ_DUMP_KDUMP : UZ_DUMP_ELF;
+				opts.compress = UZ_COMPRESS_SNAPPY;
+				err = uz_dump_write(dump, o, NULL, 0, NULL, NULL, &opts);
+				uz_error_destroy(err);
+			}
 			uz_dump_close(dump);
 		}
 		free(g);
@@ -500,5 +569,6 @@ UT_TEST(mutation_sweep)
 
 UT_MAIN(UT_CASE(rejects_non_dumps), UT_CASE(elf_truncated_and_bad_headers),
 	UT_CASE(kdump_truncated_and_bad_headers), UT_CASE(kdump_bad_descriptors_fail_on_read),
+	UT_CASE(kdump_bad_snappy_pages_fail_on_read),
 	UT_CASE(flattened_truncated_and_bad_records), UT_CASE(extra_note_after_stray_note_bytes),
 	UT_CASE(mutation_sweep))
