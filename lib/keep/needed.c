@@ -581,13 +581,28 @@ static struct uz_error *walk_devices(struct walk *w)
 	return NULL;
 }
 
+/* swap_info_struct, and the block_device and gendisk behind it: telling a
+ * zram swap device from another reads all three (lib/zram read_disk). */
 static void add_swap_areas(struct walk *w)
 {
 	uint64_t size = type_size_or_zero(w->k, "struct swap_info_struct");
+	uint64_t bdev_size = type_size_or_zero(w->k, "struct block_device");
+	uint64_t disk_size = type_size_or_zero(w->k, "struct gendisk");
 	for (uint32_t t = 0; t < uz_zram_swap_count(w->zm); t++) {
 		const struct uz_swap_area_info *a = uz_zram_swap_area(w->zm, t);
-		if (a && a->swap_info)
-			add_object(w, a->swap_info, size, UZ_NEED_OTHER);
+		if (!a || !a->swap_info)
+			continue;
+		add_object(w, a->swap_info, size, UZ_NEED_OTHER);
+		uint64_t bdev = 0, disk = 0;
+		struct uz_error *err = uz_kernel_read_member(w->k, a->swap_info, "struct swap_info_struct",
+							     "bdev", &bdev);
+		if (!err && bdev) {
+			add_object(w, bdev, bdev_size, UZ_NEED_OTHER);
+			err = uz_kernel_read_member(w->k, bdev, "struct block_device", "bd_disk", &disk);
+			if (!err && disk)
+				add_object(w, disk, disk_size, UZ_NEED_OTHER);
+		}
+		uz_error_destroy(err);
 	}
 }
 

@@ -989,15 +989,20 @@ struct uz_error *uz_zram_model_open(struct uz_kernel *k, struct uz_zram_model **
 	m->have_zram = true;
 	struct idr_walk w;
 	memset(&w, 0, sizeof(w));
-	if (!devices_from_idr(m, &w)) {
-		/* Fall back to the swap areas on a "zram*" disk. */
-		for (uint32_t t = 0; t < m->n_areas && w.n < MAX_DEVICES; t++) {
-			const struct uz_swap_area_info *a = &m->areas[t];
-			if (a->kind == UZ_SWAP_BLOCK && strncmp(a->bdev_name, "zram", 4) == 0 &&
-			    m->apriv[t].disk_private) {
-				w.zram[w.n] = m->apriv[t].disk_private;
-				w.id[w.n++] = atoi(a->bdev_name + 4);
-			}
+	(void)devices_from_idr(m, &w);
+	/* Also every swap area on a "zram*" disk that the IDR did not list:
+	 * a filtered or damaged IDR node must not hide a device swap uses. */
+	for (uint32_t t = 0; t < m->n_areas && w.n < MAX_DEVICES; t++) {
+		const struct uz_swap_area_info *a = &m->areas[t];
+		if (a->kind != UZ_SWAP_BLOCK || strncmp(a->bdev_name, "zram", 4) != 0 ||
+		    !m->apriv[t].disk_private)
+			continue;
+		bool listed = false;
+		for (size_t i = 0; i < w.n && !listed; i++)
+			listed = w.zram[i] == m->apriv[t].disk_private;
+		if (!listed) {
+			w.zram[w.n] = m->apriv[t].disk_private;
+			w.id[w.n++] = atoi(a->bdev_name + 4);
 		}
 	}
 	m->devs = calloc(w.n ? w.n : 1, sizeof(*m->devs));
