@@ -552,9 +552,13 @@ struct uz_error *uz_dump_write(struct uz_dump *in, const char *out_path,
 	}
 	if (opts->fell_back)
 		*opts->fell_back = false;
-	if (opts->note_name && (!*opts->note_name || strlen(opts->note_name) > 255 ||
-				opts->note_desc_len > (1u << 24)))
-		return uz_error_create(UZ_ERR_USAGE, "extra note: bad name or descriptor size");
+	if (opts->note_name && (!*opts->note_name || strlen(opts->note_name) > 255))
+		return uz_error_create(UZ_ERR_USAGE, "extra note: bad name");
+	/* The readers (ours included) refuse more than 64 MiB of notes. */
+	if (opts->note_name && opts->note_desc_len > (60u << 20))
+		return uz_error_create(UZ_ERR_UNSUPPORTED,
+				       "extra note of %zu bytes is larger than the 60 MiB a dump's notes may hold",
+				       opts->note_desc_len);
 	if (n_patches && !fill)
 		return uz_error_create(UZ_ERR_USAGE, "page patches without a fill function");
 	UZ_TRY(uz_check_patches(in, patches, n_patches));
