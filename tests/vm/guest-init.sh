@@ -47,7 +47,7 @@ wait_ready() {
 	n=0
 	while [ ! -e "/run/report/rows/$1.ready" ]; do
 		n=$((n + 1))
-		[ $n -gt 1200 ] && fail "workload $1 not ready after 120 s"
+		[ $n -gt "${READY_TENTHS:-1200}" ] && fail "workload $1 not ready after $((${READY_TENTHS:-1200} / 10)) s"
 		usleep 100000
 	done
 }
@@ -132,10 +132,29 @@ run_workload() {
 
 add_swap $DRAIN "$(sed 's/.*\[\(.*\)\].*/\1/' /sys/block/$DRAIN/comp_algorithm)" 0 drain 4M
 
+# Big benchmark fixture (fixtures --big): only large regions, one device per
+# compressor in BIG_COMPRESSORS, manifest sampled; no scenario/writeback devices.
+big_main() {
+	dev=0
+	seed=1000
+	: > $R/compressors.txt
+	for algo in $BIG_COMPRESSORS; do
+		echo "$algo" > /sys/block/zram$dev/comp_algorithm 2> /dev/null || fail "compressor $algo"
+		echo "$algo yes zram$dev" >> $R/compressors.txt
+		add_swap zram$dev "$algo" $((10 + dev)) "algo" "$BIG_DISKSIZE"
+		t0=$(cut -d' ' -f1 /proc/uptime)
+		run_workload region "alg-$algo" $R/rows $seed $REGION_PAGES "stride=$MANIFEST_STRIDE"
+		echo "UZ-BIG $algo $REGION_PAGES pages in zram$dev: $t0 -> $(cut -d' ' -f1 /proc/uptime) s"
+		dev=$((dev + 1))
+		seed=$((seed + 1))
+	done
+}
+
 # One device per compressor this kernel accepts.
 dev=0
 seed=1000
 : > $R/compressors.txt
+[ "${BIG:-0}" = 1 ] && big_main && COMPRESSORS=
 for algo in $COMPRESSORS; do
 	if echo "$algo" > /sys/block/zram$dev/comp_algorithm 2> /dev/null; then
 		echo "$algo yes zram$dev" >> $R/compressors.txt
@@ -149,6 +168,7 @@ for algo in $COMPRESSORS; do
 done
 [ $dev -gt 0 ] || fail "no compressor accepted"
 
+if [ "${BIG:-0}" != 1 ]; then
 # Scenario device: the kernel's default compressor.
 default_algo=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/block/zram$dev/comp_algorithm)
 add_swap zram$dev "$default_algo" 50 scenarios 256M
@@ -157,9 +177,10 @@ run_workload threads thr $R/rows 2002 16
 run_workload thp thp $R/rows 2003 0
 scen_dev=$dev
 dev=$((dev + 1))
+fi
 
 # Writeback device: backing_dev must be set before disksize.
-if [ -n "${DISK_wb:-}" ] && [ -e /sys/block/zram$dev/backing_dev ]; then
+if [ "${BIG:-0}" != 1 ] && [ -n "${DISK_wb:-}" ] && [ -e /sys/block/zram$dev/backing_dev ]; then
 	echo "$DISK_wb" > /sys/block/zram$dev/backing_dev || fail "backing_dev"
 	add_swap zram$dev "$default_algo" 60 writeback 64M
 	run_workload region wb $R/rows 3001 32 writeback

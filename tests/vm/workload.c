@@ -13,8 +13,10 @@
  *   uzfix swapon DEV PRIO
  *   uzfix copy DEV                          stdin -> DEV, prints "UZ-COPIED <bytes>"
  *   uzfix gen LABEL INDEX SEED KIND VADDR   4096 expected bytes to stdout
- *   uzfix run SCENARIO PROC OUTDIR SEED NPAGES [writeback]
+ *   uzfix run SCENARIO PROC OUTDIR SEED NPAGES [writeback] [stride=N]
  *        SCENARIO: region | fork | threads | thp
+ *        stride=N (region only): one manifest row per N pages of the paged-out
+ *        region (the big benchmark fixture: a full manifest would be 262144 rows)
  * A `run` writes OUTDIR/PROC*.tsv, then OUTDIR/PROC.ready, then sleeps forever.
  */
 #define _GNU_SOURCE
@@ -47,6 +49,7 @@ struct options {
 	uint32_t seed;
 	uint32_t npages;
 	int writeback;
+	uint32_t manifest_stride; /* rows for every Nth page of a region's swap part */
 	int zeromap_kernel; /* 6.12+: zero pages go to si->zeromap, not zram */
 };
 
@@ -55,6 +58,7 @@ struct region {
 	unsigned char *base;
 	uint32_t npages;
 	uint32_t seed;
+	uint32_t manifest_stride; /* report pages i with i % stride == 0 */
 };
 
 static void die(const char *proc, const char *fmt, ...)
@@ -171,7 +175,7 @@ static void report_region(const struct options *opt, FILE *out, const char *scen
 	unsigned char *vec = calloc(r->npages, 1);
 	if (!vec || mincore(r->base, (size_t)r->npages * PAGE, vec) != 0)
 		die(opt->proc, "mincore %s", r->label);
-	for (uint32_t i = 0; i < r->npages; i++) {
+	for (uint32_t i = 0; i < r->npages; i += r->manifest_stride) {
 		unsigned char *page = r->base + (size_t)i * PAGE;
 		uint64_t pm = pagemap_entry(fd, page);
 		uint32_t kind = pagegen_pattern_kind(i);
@@ -227,6 +231,7 @@ static void setup_region(const struct options *opt, struct region *r, const char
 	snprintf(r->label, sizeof(r->label), "%s:%s", opt->proc, name);
 	r->npages = npages;
 	r->seed = opt->seed;
+	r->manifest_stride = 1;
 	r->base = map_region(opt, npages, advice);
 	fill_region(r);
 }
@@ -243,6 +248,7 @@ static void run_region(const struct options *opt)
 	struct region swap, ctl;
 	setup_control(opt, &ctl, "ctl");
 	setup_region(opt, &swap, "swap", opt->npages, MADV_NOHUGEPAGE);
+	swap.manifest_stride = opt->manifest_stride;
 	page_out(opt, &swap);
 	FILE *out = open_report(opt, "");
 	report_region(opt, out, opt->scenario, opt->proc, &swap);
@@ -378,6 +384,7 @@ static void run_thp(const struct options *opt)
 	swap.base = aligned;
 	swap.npages = (uint32_t)(huge / PAGE);
 	swap.seed = opt->seed;
+	swap.manifest_stride = 1;
 	fill_region(&swap);
 	fprintf(stderr, "UZ-THP %s AnonHugePages %lu kB before pageout\n", opt->proc,
 		smaps_anon_huge_kb(aligned));
@@ -480,7 +487,7 @@ static int cmd_gen(int argc, char **argv)
 static int cmd_run(int argc, char **argv)
 {
 	if (argc < 7) {
-		fprintf(stderr, "usage: uzfix run SCENARIO PROC OUTDIR SEED NPAGES [writeback]\n");
+		fprintf(stderr, "usage: uzfix run SCENARIO PROC OUTDIR SEED NPAGES [writeback] [stride=N]\n");
 		return 2;
 	}
 	struct options opt = {
@@ -489,9 +496,15 @@ static int cmd_run(int argc, char **argv)
 		.outdir = argv[4],
 		.seed = (uint32_t)strtoul(argv[5], NULL, 0),
 		.npages = (uint32_t)strtoul(argv[6], NULL, 0),
-		.writeback = argc > 7 && strcmp(argv[7], "writeback") == 0,
+		.manifest_stride = 1,
 		.zeromap_kernel = kernel_has_zeromap(),
 	};
+	for (int i = 7; i < argc; i++) {
+		if (strcmp(argv[i], "writeback") == 0)
+			opt.writeback = 1;
+		else if (strncmp(argv[i], "stride=", 7) == 0 && strtoul(argv[i] + 7, NULL, 10) > 0)
+			opt.manifest_stride = (uint32_t)strtoul(argv[i] + 7, NULL, 10);
+	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	if (strcmp(opt.scenario, "region") == 0)
 		run_region(&opt);
