@@ -818,13 +818,20 @@ static void print_summary(const struct run *r)
 				uz_outcome_name(o), t->ptes[o], t->entries[o]);
 	if (t->non_zram_swap_ptes)
 		fprintf(stderr, "  %" PRIu64 " PTEs swapped to non-zram devices left as they are\n", t->non_zram_swap_ptes);
-	/* Say why for the first few pages we could not restore. */
-	int shown = 0;
-	for (size_t i = 0; i < r->slots.len && shown < 5; i++) {
-		const struct slot *s = vec_at(&r->slots, i);
-		if (!uz_outcome_restored(s->outcome) && s->why) {
-			fprintf(stderr, "  not restored: swap type %u offset %" PRIu64 ": %s\n", s->type, s->offset, s->why);
-			shown++;
+	/* Say why with one example per category; --report lists them all. */
+	for (int o = 0; o < UZ_OUT_COUNT; o++) {
+		if (uz_outcome_restored(o) || !t->entries[o])
+			continue;
+		for (size_t i = 0; i < r->slots.len; i++) {
+			const struct slot *s = vec_at(&r->slots, i);
+			if (s->outcome != o || !s->why)
+				continue;
+			fprintf(stderr, "  not restored (%s), e.g. swap type %u offset %" PRIu64 ": %s", uz_outcome_name(o),
+				s->type, s->offset, s->why);
+			if (t->entries[o] > 1)
+				fprintf(stderr, " (and %" PRIu64 " more swap entries)", t->entries[o] - 1);
+			fputc('\n', stderr);
+			break;
 		}
 	}
 }
