@@ -5,57 +5,13 @@
 #include "dump/synth.h"
 #include "ut.h"
 
+#define TEST_TMP_PREFIX "uz-test-dump-hostile"
+#include "test_dump_util.h"
+
 #include <stdbool.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static char tmp_dir[256];
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* The scratch directory goes away with the test binary. */
-static void remove_tmp_dir(void)
-{
-	if (tmp_dir[0])
-		nftw(tmp_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-static char *tmp_path(const char *name)
-{
-	char *dir = tmp_dir;
-	if (!dir[0]) {
-		atexit(remove_tmp_dir);
-		const char *t = getenv("TMPDIR");
-		snprintf(dir, sizeof(tmp_dir), "%s/uz-test-dump-hostile-XXXXXX", t ? t : "/tmp");
-		if (!mkdtemp(dir))
-			abort();
-	}
-	char *p;
-	if (asprintf(&p, "%s/%s", dir, name) < 0)
-		abort();
-	return p;
-}
-
-static bool slurp(const char *path, uint8_t **data, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return false;
-	fseek(f, 0, SEEK_END);
-	*len = (size_t)ftell(f);
-	fseek(f, 0, SEEK_SET);
-	*data = malloc(*len + 1);
-	bool ok = *data && fread(*data, 1, *len, f) == *len;
-	fclose(f);
-	return ok;
-}
 
 static void spit(const char *path, const void *data, size_t len)
 {
@@ -172,7 +128,7 @@ UT_TEST(elf_truncated_and_bad_headers)
 	UT_OK(uz_synth_write(&d, p));
 	uint8_t *f;
 	size_t len;
-	UT_ASSERT(slurp(p, &f, &len));
+	UT_ASSERT(read_file(p, &f, &len));
 	uint8_t *g = malloc(len);
 
 	spit(q, f, len / 2);
@@ -243,7 +199,7 @@ UT_TEST(kdump_truncated_and_bad_headers)
 	UT_OK(uz_synth_write(&d, p));
 	uint8_t *f;
 	size_t len;
-	UT_ASSERT(slurp(p, &f, &len));
+	UT_ASSERT(read_file(p, &f, &len));
 	uint8_t *g = malloc(len);
 
 	spit(q, f, 300);
@@ -304,7 +260,7 @@ UT_TEST(kdump_bad_snappy_pages_fail_on_read)
 	UT_OK(uz_synth_write(&d, p));
 	uint8_t *f;
 	size_t len;
-	UT_ASSERT(slurp(p, &f, &len));
+	UT_ASSERT(read_file(p, &f, &len));
 	uint8_t *g = malloc(len);
 	uint8_t page[4096];
 	const uint8_t *desc1 = f + KD_DESC + 24;
@@ -358,7 +314,7 @@ UT_TEST(kdump_bad_descriptors_fail_on_read)
 	UT_OK(uz_synth_write(&d, p));
 	uint8_t *f;
 	size_t len;
-	UT_ASSERT(slurp(p, &f, &len));
+	UT_ASSERT(read_file(p, &f, &len));
 	uint8_t *g = malloc(len);
 	uint8_t page[4096];
 	struct {
@@ -420,7 +376,7 @@ UT_TEST(flattened_truncated_and_bad_records)
 	UT_OK(uz_synth_write(&d, p));
 	uint8_t *f;
 	size_t len;
-	UT_ASSERT(slurp(p, &f, &len));
+	UT_ASSERT(read_file(p, &f, &len));
 	spit(q, f, len - 16);   /* no end marker */
 	UT_OPEN_FAILS(q, UZ_ERR_FORMAT, "no end marker");
 	spit(q, f, len - 100);   /* last record's data cut */
@@ -451,7 +407,7 @@ UT_TEST(extra_note_after_stray_note_bytes)
 		UT_OK(uz_synth_write(&d, p));
 		uint8_t *f;
 		size_t len;
-		UT_ASSERT(slurp(p, &f, &len));
+		UT_ASSERT(read_file(p, &f, &len));
 		/* ELF: PT_NOTE p_filesz (the bytes after the notes are page
 		 * padding); kdump: size_note (the sub-header block has room). */
 		size_t field = k == 0 ? 64 + 32 : 4096 + 56;
@@ -504,7 +460,7 @@ UT_TEST(mutation_sweep)
 		UT_OK(uz_synth_write(&descs[k], p));
 		uint8_t *f;
 		size_t len;
-		UT_ASSERT(slurp(p, &f, &len));
+		UT_ASSERT(read_file(p, &f, &len));
 		uint8_t *g = malloc(len);
 		for (int iter = 0; iter < 300; iter++) {
 			memcpy(g, f, len);

@@ -5,6 +5,9 @@
 #include "dump/synth.h"
 #include "ut.h"
 
+#define TEST_TMP_PREFIX "uz-test-dump-kdump"
+#include "test_dump_util.h"
+
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <ftw.h>
@@ -42,39 +45,6 @@ static void desc_init(struct uz_synth_desc *d, enum uz_dump_compress c)
 	d->seed = 11;
 }
 
-static char tmp_dir[256];
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* The scratch directory goes away with the test binary. */
-static void remove_tmp_dir(void)
-{
-	if (tmp_dir[0])
-		nftw(tmp_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-static char *tmp_path(const char *name)
-{
-	char *dir = tmp_dir;
-	if (!dir[0]) {
-		atexit(remove_tmp_dir);
-		const char *t = getenv("TMPDIR");
-		snprintf(dir, sizeof(tmp_dir), "%s/uz-test-dump-kdump-XXXXXX", t ? t : "/tmp");
-		if (!mkdtemp(dir))
-			abort();
-	}
-	char *p;
-	if (asprintf(&p, "%s/%s", dir, name) < 0)
-		abort();
-	return p;
-}
-
 static struct uz_error *fill_patch(void *ctx, size_t index, void *page)
 {
 	const struct uz_page_patch *patches = ctx;
@@ -84,20 +54,6 @@ static struct uz_error *fill_patch(void *ctx, size_t index, void *page)
 		p[i] = i < 2048 ? (uint8_t)(patches[index].pfn + i / 512)
 				: (uint8_t)((patches[index].pfn * 2654435761u + i * i * 40503u) >> 7);
 	return NULL;
-}
-
-static bool read_file(const char *path, uint8_t **data, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return false;
-	fseek(f, 0, SEEK_END);
-	*len = (size_t)ftell(f);
-	fseek(f, 0, SEEK_SET);
-	*data = malloc(*len + 1);
-	bool ok = *data && fread(*data, 1, *len, f) == *len;
-	fclose(f);
-	return ok;
 }
 
 UT_TEST(reads_every_compression)
