@@ -67,6 +67,11 @@ struct uz_error *uz_types_dwarf_open(const char *vmlinux_path,
  * only once it can read the dump).  Duplicates are ignored. */
 struct uz_error *uz_types_dwarf_add_module(struct uz_types *types, const char *path);
 
+/* A C base-type spelling ("unsigned long") in the compilers' canonical form
+ * ("long unsigned int"), which both DWARF and BTF (made from DWARF) use.
+ * False if `type` is not a base type made of those words. */
+bool uz_types_base_name(const char *type, char *out, size_t out_size);
+
 static inline void uz_types_destroy(struct uz_types *types)
 {
 	if (types->ops && types->ops->destroy)

@@ -243,47 +243,6 @@ static struct uz_error *bt_size(const struct btf *btf, uint32_t id, uint64_t *si
 	return NULL;
 }
 
-/* "unsigned long" -> "long unsigned int": the compilers' spelling, which BTF
- * keeps (it is made from DWARF). */
-static bool base_type_name(const char *type, char *out, size_t size)
-{
-	unsigned n_unsigned = 0, n_signed = 0, n_long = 0, n_short = 0, n_char = 0, n_int = 0;
-	for (const char *s = type; *s;) {
-		while (*s == ' ')
-			s++;
-		size_t wl = strcspn(s, " ");
-		if (!wl)
-			break;
-		static const struct { const char *word; size_t len; } words[] = {
-			{ "unsigned", 8 }, { "signed", 6 }, { "long", 4 }, { "short", 5 }, { "char", 4 },
-			{ "int", 3 },
-		};
-		unsigned *counters[] = { &n_unsigned, &n_signed, &n_long, &n_short, &n_char, &n_int };
-		size_t w = 0;
-		while (w < 6 && !(words[w].len == wl && memcmp(words[w].word, s, wl) == 0))
-			w++;
-		if (w == 6)
-			return false;
-		(*counters[w])++;
-		s += wl;
-	}
-	const char *sign = n_unsigned ? "unsigned " : "";
-	int n;
-	if (n_char)
-		n = snprintf(out, size, "%schar", n_unsigned ? "unsigned " : n_signed ? "signed " : "");
-	else if (n_short)
-		n = snprintf(out, size, "short %sint", sign);
-	else if (n_long >= 2)
-		n = snprintf(out, size, "long long %sint", sign);
-	else if (n_long == 1)
-		n = snprintf(out, size, "long %sint", sign);
-	else if (n_int || n_unsigned || n_signed)
-		n = snprintf(out, size, "%sint", sign);
-	else
-		return false;
-	return n > 0 && (size_t)n < size;
-}
-
 struct bt_ref {
 	const struct btf *btf;
 	uint32_t id;
@@ -327,7 +286,7 @@ static struct uz_error *bt_find_type(struct bt_provider *p, const char *type, st
 		return uz_error_create(UZ_ERR_USAGE, "type name %s is too long", type);
 	memcpy(trimmed, type, len);
 	trimmed[len] = '\0';
-	if (base_type_name(trimmed, base, sizeof(base))) {
+	if (uz_types_base_name(trimmed, base, sizeof(base))) {
 		UZ_TRY(bt_lookup(p, BT_KIND_BASE, base, strlen(base), &value));
 		return bt_ref_of(p, value, ref);
 	}

@@ -265,45 +265,6 @@ static struct uz_error *dw_value_die(struct dw_provider *p, uint64_t value, Dwar
 	return NULL;
 }
 
-/* "unsigned long" -> "long unsigned int" (GCC's spelling of base types). */
-static bool normalize_base_type(const char *type, char *out, size_t out_size)
-{
-	int n_unsigned = 0, n_signed = 0, n_long = 0, n_short = 0, n_char = 0, n_int = 0;
-	const char *s = type;
-	while (*s) {
-		while (*s == ' ')
-			s++;
-		const char *w = s;
-		while (*s && *s != ' ')
-			s++;
-		size_t wl = (size_t)(s - w);
-		if (!wl)
-			break;
-		if (wl == 8 && !memcmp(w, "unsigned", 8)) n_unsigned++;
-		else if (wl == 6 && !memcmp(w, "signed", 6)) n_signed++;
-		else if (wl == 4 && !memcmp(w, "long", 4)) n_long++;
-		else if (wl == 5 && !memcmp(w, "short", 5)) n_short++;
-		else if (wl == 4 && !memcmp(w, "char", 4)) n_char++;
-		else if (wl == 3 && !memcmp(w, "int", 3)) n_int++;
-		else return false;
-	}
-	const char *u = n_unsigned ? " unsigned" : "";
-	int n;
-	if (n_char)
-		n = snprintf(out, out_size, "%schar", n_unsigned ? "unsigned " : n_signed ? "signed " : "");
-	else if (n_short)
-		n = snprintf(out, out_size, "short%s int", u);
-	else if (n_long >= 2)
-		n = snprintf(out, out_size, "long long%s int", u);
-	else if (n_long == 1)
-		n = snprintf(out, out_size, "long%s int", u);
-	else if (n_int || n_unsigned || n_signed)
-		n = snprintf(out, out_size, "%sint", n_unsigned ? "unsigned " : "");
-	else
-		return false;
-	return n > 0 && (size_t)n < out_size;
-}
-
 static bool has_prefix(const char *s, const char *prefix, const char **rest)
 {
 	size_t n = strlen(prefix);
@@ -343,7 +304,7 @@ static struct uz_error *dw_find_type(struct dw_provider *p, const char *type, Dw
 		return dw_value_die(p, value, die);
 	}
 	char base[64];
-	if (normalize_base_type(buf, base, sizeof(base))) {
+	if (uz_types_base_name(buf, base, sizeof(base))) {
 		UZ_TRY(dw_lookup(p, DW_KIND_BASE, base, strlen(base), &value));
 		return dw_value_die(p, value, die);
 	}
