@@ -681,13 +681,18 @@ static struct uz_error *open_device(struct uz_zram_model *m, uint64_t zram, int 
 		st->valid_huge_since = true;
 	}
 	if (L->has_pool_stats && info->pool) {
+		/* The pool's counters are optional: a filtered pool page only
+		 * leaves mem_used unknown. */
 		uint64_t pa, pc;
-		if (!uz_kernel_read_u64(k, info->pool + L->pool_pages_allocated.offset, &pa) &&
-		    !uz_kernel_read_u64(k, info->pool + L->pool_compacted.offset, &pc)) {
+		struct uz_error *perr = uz_kernel_read_u64(k, info->pool + L->pool_pages_allocated.offset, &pa);
+		if (!perr)
+			perr = uz_kernel_read_u64(k, info->pool + L->pool_compacted.offset, &pc);
+		if (!perr) {
 			st->mem_used_total = pa << m->page_shift;
 			st->pages_compacted = pc;
 			st->valid_pool = true;
 		}
+		uz_error_destroy(perr);
 	}
 out:
 	free(z);
