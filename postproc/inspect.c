@@ -30,6 +30,15 @@ static void session_close(struct session *s)
 		uz_dump_close(s->dump);
 }
 
+/* Ends a JSON document written to standard output.  An earlier error wins;
+ * otherwise a failed write (full disk, closed pipe) is the error. */
+static struct uz_error *finish_stdout_json(struct json *j, struct uz_error *err)
+{
+	if (!json_finish(j) && !err)
+		return uz_error_create(UZ_ERR_IO, "writing to standard output failed");
+	return err;
+}
+
 struct ps_ctx {
 	struct json *j;
 };
@@ -70,8 +79,7 @@ struct uz_error *uz_inspect_ps(const char *dump_path, const struct uz_kernel_opt
 		err = uz_kernel_for_each_task(s.k, ps_task, &p);
 		if (json) {
 			json_end_array(&j);
-			if (!json_finish(&j) && !err)
-				err = uz_error_create(UZ_ERR_IO, "writing to standard output failed");
+			err = finish_stdout_json(&j, err);
 		}
 	}
 	session_close(&s);
@@ -151,8 +159,7 @@ struct uz_error *uz_inspect_vtop(const char *dump_path, const struct uz_kernel_o
 				json_key(&j, "swap_offset"); json_uint(&j, info.swap_offset);
 			}
 			json_end_object(&j);
-			if (!json_finish(&j))
-				err = uz_error_create(UZ_ERR_IO, "writing to standard output failed");
+			err = finish_stdout_json(&j, err);
 		} else {
 			printf("PID %d (%s) VIRTUAL 0x%" PRIx64 "\n", pid, task.comm, vaddr);
 			printf("  PTE at physical 0x%" PRIx64 ": 0x%" PRIx64 " (%s)\n", ref.pte_paddr, ref.pte,
@@ -279,8 +286,7 @@ struct uz_error *uz_inspect_zram(const char *dump_path, const struct uz_kernel_o
 	if (!err && json) {
 		json_end_array(&j);
 		json_end_object(&j);
-		if (!json_finish(&j))
-			err = uz_error_create(UZ_ERR_IO, "writing to standard output failed");
+		err = finish_stdout_json(&j, err);
 	}
 	if (!err && !json && uz_zram_device_count(m) == 0)
 		printf("no zram devices in %s\n", dump_path);
@@ -412,8 +418,7 @@ struct uz_error *uz_inspect_slot(const char *dump_path, const struct uz_kernel_o
 		err = show_swap_entry(m, (uint32_t)d->swap_type, offset, uz_kernel_page_size(s.k), json ? &j : NULL);
 		if (json) {
 			json_end_object(&j);
-			if (!json_finish(&j) && !err)
-				err = uz_error_create(UZ_ERR_IO, "writing to standard output failed");
+			err = finish_stdout_json(&j, err);
 		}
 	}
 	if (m)
@@ -482,8 +487,7 @@ struct uz_error *uz_inspect_vaddr(const char *dump_path, const struct uz_kernel_
 	}
 	if (json) {
 		json_end_object(&j);
-		if (!json_finish(&j) && !err)
-			err = uz_error_create(UZ_ERR_IO, "writing to standard output failed");
+		err = finish_stdout_json(&j, err);
 	}
 	if (m)
 		uz_zram_model_close(m);
