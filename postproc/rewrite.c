@@ -192,13 +192,6 @@ static struct uz_error *record_result(struct run *r, struct slot *s, struct uz_e
 	return NULL;
 }
 
-static struct uz_error *resolve_slot(struct run *r, struct slot *s, void *page)
-{
-	struct uz_slot_result res;
-	struct uz_error *err = uz_zram_resolve(r->zm, r->zctx, s->type, s->offset, page, &res);
-	return record_result(r, s, err, &res);
-}
-
 /* ---- phase 1: mms ---- */
 
 static bool task_selected(const struct uz_rewrite_options *o, const struct uz_task_info *t)
@@ -395,7 +388,7 @@ static struct uz_error *open_spill(struct run *r)
 	return NULL;
 }
 
-/* Slots resolved per batch when decompressing on several threads: reading
+/* Slots resolved per batch: reading
  * is sequential (the dump and kernel view are not thread-safe), decoding a
  * batch is spread over the threads.  Memory: 2 pages per batch entry. */
 #define RESOLVE_BATCH 512
@@ -436,26 +429,9 @@ static int thread_count(const struct uz_rewrite_options *o)
 	return (int)n;
 }
 
-static struct uz_error *resolve_serial(struct run *r, struct progress *p)
-{
-	void *page = malloc(r->page_size);
-	if (!page)
-		return uz_error_create(UZ_ERR_NOMEM, "out of memory");
-	struct uz_error *err = NULL;
-	for (size_t i = 0; i < r->slots.len && !err; i++) {
-		struct slot *s = vec_at(&r->slots, i);
-		progress_update(p, i);
-		err = resolve_slot(r, s, page);
-		if (!err && uz_outcome_restored(s->outcome)) {
-			s->spill_index = r->n_restored++;
-			err = spill_write(r, s->spill_index, page);
-		}
-	}
-	free(page);
-	return err;
-}
-
-static struct uz_error *resolve_parallel(struct run *r, struct progress *p, int nthreads)
+/* Reads a batch of slots on this thread, decodes it on nthreads threads
+ * (this one included; with one thread, all here), records it in order. */
+static struct uz_error *resolve_batched(struct run *r, struct progress *p, int nthreads)
 {
 	struct uz_error *err = NULL;
 	uint64_t ps = r->page_size;
@@ -528,8 +504,7 @@ static struct uz_error *resolve_slots(struct run *r)
 {
 	struct progress p;
 	progress_start(&p, r->opts->quiet, "restoring pages", r->slots.len);
-	int nthreads = thread_count(r->opts);
-	struct uz_error *err = nthreads > 1 ? resolve_parallel(r, &p, nthreads) : resolve_serial(r, &p);
+	struct uz_error *err = resolve_batched(r, &p, thread_count(r->opts));
 	progress_finish(&p);
 	return err;
 }
