@@ -1,6 +1,6 @@
 /* zram-keep.c - put back into a filtered dump the pages vmcore-unzram needs.
  *
- *   zram-keep [OPTION]... ORIGINAL FILTERED OUT
+ *   zram-keep [OPTION]... ORIGINAL FILTERED [OUT]
  *
  * ORIGINAL is the complete dump (/proc/vmcore as saved), FILTERED a
  * makedumpfile output of the same crash.  OUT is FILTERED plus every needed
@@ -26,7 +26,7 @@
 #include "kernel/kernel.h"
 
 static const char usage_text[] =
-	"Usage: zram-keep [OPTION]... ORIGINAL FILTERED OUT\n"
+	"Usage: zram-keep [OPTION]... ORIGINAL FILTERED [OUT]\n"
 	"Put back into a filtered kernel dump the pages vmcore-unzram needs.\n"
 	"\n"
 	"ORIGINAL is the complete dump of a crash (/proc/vmcore as saved), FILTERED a\n"
@@ -36,7 +36,12 @@ static const char usage_text[] =
 	"slot tables, zspage and handle objects, user page tables, swap-cache pages\n"
 	"and the kernel objects read on the way (tasks, mms, VMAs, zram devices).\n"
 	"Run vmcore-unzram on OUT afterwards.  OUT is written to a temporary file and\n"
-	"renamed when complete; ORIGINAL and FILTERED are never modified.\n"
+	"renamed when complete; ORIGINAL is never modified.  Without OUT, FILTERED is\n"
+	"replaced the same way (and left as it was when nothing is missing or on any\n"
+	"error).  OUT keeps FILTERED's format and compression; a flattened FILTERED\n"
+	"(makedumpfile -F) gives a flattened OUT.  FILTERED \"-\" reads standard input\n"
+	"(spooled to $TMPDIR); OUT \"-\" writes the flattened format to standard output,\n"
+	"so that `makedumpfile -F ... | zram-keep /proc/vmcore - - | ssh ...` works.\n"
 	"\n"
 	"Options:\n"
 	"  -d, --debuginfo=DIR     directory with the debug vmlinux and debug modules\n"
@@ -48,8 +53,8 @@ static const char usage_text[] =
 	"  -V, --version           show the version and exit\n"
 	"\n"
 	"Exit status: 0 success; 2 bad arguments; 3 I/O error; 4 corrupt or truncated\n"
-	"input; 5 unsupported input (e.g. the dump writer cannot replace pages of\n"
-	"this FILTERED); 6 mismatch (FILTERED is not from the same crash as ORIGINAL,\n"
+	"input; 5 unsupported input (e.g. an incomplete FILTERED, or a page that\n"
+	"straddles an ELF segment's zero fill); 6 mismatch (FILTERED is not from the same crash as ORIGINAL,\n"
 	"debuginfo does not match) or something needed is missing; 7 out of memory.\n"
 	"See zram-keep(8).\n";
 
@@ -235,7 +240,8 @@ static struct uz_error *write_report(const struct keep *kp)
 static void print_summary(const struct keep *kp)
 {
 	fprintf(stderr, "zram-keep: %zu of %zu needed pages were missing from %s; %s has them",
-		kp->n_patches, uz_needed_count(kp->needed), kp->filtered_path, kp->out_path);
+		kp->n_patches, uz_needed_count(kp->needed), kp->filtered_path,
+		strcmp(kp->out_path, "-") == 0 ? "standard output" : kp->out_path);
 	const char *sep = " (";
 	for (int c = 0; c < UZ_NEED_COUNT; c++)
 		if (kp->kept_by_cat[c]) {
@@ -255,10 +261,20 @@ static bool same_file(const char *x, const char *y)
 	return stat(x, &a) == 0 && stat(y, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-static struct uz_error *run(struct keep *kp)
+static struct uz_error *run(struct keep *kp, bool in_place)
 {
-	if (same_file(kp->out_path, kp->original_path) || same_file(kp->out_path, kp->filtered_path))
-		return uz_error_create(UZ_ERR_USAGE, "OUT (%s) must not be ORIGINAL or FILTERED", kp->out_path);
+	bool to_stdout = strcmp(kp->out_path, "-") == 0;
+	if (strcmp(kp->original_path, "-") == 0)
+		return uz_error_create(UZ_ERR_USAGE, "ORIGINAL cannot be standard input (it is read twice)");
+	if (in_place && strcmp(kp->filtered_path, "-") == 0)
+		return uz_error_create(UZ_ERR_USAGE, "FILTERED is standard input: give OUT (\"-\" for standard output)");
+	if (to_stdout && kp->report_path && strcmp(kp->report_path, "-") == 0)
+		return uz_error_create(UZ_ERR_USAGE, "OUT is standard output: --report needs a file");
+	if (same_file(kp->out_path, kp->original_path) ||
+	    (!in_place && same_file(kp->out_path, kp->filtered_path)))
+		return uz_error_create(UZ_ERR_USAGE,
+				       "OUT (%s) must not be ORIGINAL or FILTERED (omit OUT to update FILTERED)",
+				       kp->out_path);
 	UZ_TRY(uz_dump_open(kp->original_path, &kp->orig));
 	UZ_TRY(uz_dump_open(kp->filtered_path, &kp->filtered));
 	kp->page_size = uz_dump_page_size(kp->orig);
@@ -266,20 +282,15 @@ static struct uz_error *run(struct keep *kp)
 	UZ_TRY(uz_error_wrap(uz_needed_compute(kp->orig, &kp->kernel, &kp->needed),
 			     "finding the needed pages in %s", kp->original_path));
 	UZ_TRY(plan(kp));
-	struct uz_error *err = uz_dump_write(kp->filtered, kp->out_path, kp->patches, kp->n_patches,
-					     fill_from_original, kp, NULL);
-	uint64_t absent = kp->kept_by_lack[LACK_EXCLUDED] + kp->kept_by_lack[LACK_HOLE];
-	if (err && absent && (err->code == UZ_ERR_UNSUPPORTED || err->code == UZ_ERR_USAGE)) {
-		/* The writer replaces only pages the input has (lib/dump, see
-		 * docs/filtering.md "What the dump writer must support"). */
-		struct uz_error *why = uz_error_create(UZ_ERR_UNSUPPORTED,
-						       "writing %s: the dump writer cannot put back the %" PRIu64
-						       " needed pages %s lacks yet (%s)",
-						       kp->out_path, absent, kp->filtered_path, err->message);
-		uz_error_destroy(err);
-		return why;
-	}
-	UZ_TRY(uz_error_wrap(err, "writing %s", kp->out_path));
+	struct uz_dump_write_options opts;
+	uz_dump_write_options_init(kp->filtered, &opts);
+	opts.fill_missing = true;   /* excluded pages and holes come back */
+	opts.flattened = to_stdout || uz_dump_format(kp->filtered) == UZ_DUMP_FLAT;
+	/* In place with nothing missing: FILTERED is already the answer. */
+	if (!(in_place && kp->n_patches == 0))
+		UZ_TRY(uz_error_wrap(uz_dump_write(kp->filtered, kp->out_path, kp->patches,
+						   kp->n_patches, fill_from_original, kp, &opts),
+				     "writing %s", to_stdout ? "standard output" : kp->out_path));
 	if (kp->report_path)
 		UZ_TRY(write_report(kp));
 	if (!kp->quiet)
@@ -305,16 +316,17 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (argc - optind != 3) {
-		fprintf(stderr, "zram-keep: expected ORIGINAL FILTERED OUT, got %d argument%s\n"
+	if (argc - optind != 3 && argc - optind != 2) {
+		fprintf(stderr, "zram-keep: expected ORIGINAL FILTERED [OUT], got %d argument%s\n"
 			"Try 'zram-keep --help' for more information.\n", argc - optind,
 			argc - optind == 1 ? "" : "s");
 		return 2;
 	}
 	kp.original_path = argv[optind];
 	kp.filtered_path = argv[optind + 1];
-	kp.out_path = argv[optind + 2];
-	struct uz_error *err = run(&kp);
+	bool in_place = argc - optind == 2;
+	kp.out_path = in_place ? kp.filtered_path : argv[optind + 2];
+	struct uz_error *err = run(&kp, in_place);
 	int rc = 0;
 	if (err) {
 		fprintf(stderr, "zram-keep: %s\n", err->message);

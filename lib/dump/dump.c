@@ -3,8 +3,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -433,8 +435,16 @@ static const char *state_name(enum uz_page_state s)
 	return "unknown";
 }
 
+void uz_dump_set_read_observer(struct uz_dump *dump, uz_read_observer_fn *fn, void *ctx)
+{
+	dump->read_observer = fn;
+	dump->read_observer_ctx = fn ? ctx : NULL;
+}
+
 struct uz_error *uz_dump_read_page(struct uz_dump *d, uint64_t pfn, void *buf)
 {
+	if (d->read_observer)
+		d->read_observer(d->read_observer_ctx, pfn);
 	struct uz_page_cache *c = &d->cache;
 	c->clock++;
 	size_t victim = 0;
@@ -515,7 +525,7 @@ void uz_dump_write_options_init(const struct uz_dump *in, struct uz_dump_write_o
 #define MAX_PHYS_BITS 52
 
 struct uz_error *uz_check_patches(struct uz_dump *d, const struct uz_page_patch *patches,
-				  size_t n_patches)
+				  size_t n_patches, bool fill_missing)
 {
 	for (size_t i = 0; i < n_patches; i++) {
 		uint64_t pfn = patches[i].pfn;
@@ -528,7 +538,7 @@ struct uz_error *uz_check_patches(struct uz_dump *d, const struct uz_page_patch 
 			return uz_error_create(UZ_ERR_USAGE,
 					       "patch PFN 0x%llx is beyond the %d-bit physical address space",
 					       (unsigned long long)pfn, MAX_PHYS_BITS);
-		if (pfn >= d->max_pfn)
+		if (pfn >= d->max_pfn || fill_missing)
 			continue;
 		enum uz_page_state state;
 		UZ_TRY(uz_dump_page_state(d, pfn, &state));
@@ -538,6 +548,71 @@ struct uz_error *uz_check_patches(struct uz_dump *d, const struct uz_page_patch 
 					       (unsigned long long)pfn, state_name(state));
 	}
 	return NULL;
+}
+
+/* A plain temporary file for the output before it is flattened: next to
+ * the target, or in $TMPDIR when the target is standard output. */
+static struct uz_error *plain_temp(const char *out_path, char **path)
+{
+	int n;
+	if (strcmp(out_path, "-") == 0) {
+		const char *t = getenv("TMPDIR");
+		n = asprintf(path, "%s/uz-flatten-XXXXXX", t && *t ? t : "/tmp");
+	} else {
+		char *dir_copy = strdup(out_path), *base_copy = strdup(out_path);
+		n = dir_copy && base_copy ?
+			asprintf(path, "%s/.%s.plain-XXXXXX", dirname(dir_copy), basename(base_copy)) : -1;
+		free(dir_copy);
+		free(base_copy);
+	}
+	if (n < 0) {
+		*path = NULL;
+		return uz_error_create(UZ_ERR_NOMEM, "temporary file name");
+	}
+	int fd = mkstemp(*path);
+	if (fd < 0) {
+		struct uz_error *err = uz_error_errno(errno, "creating temporary file %s", *path);
+		free(*path);
+		*path = NULL;
+		return err;
+	}
+	close(fd);
+	return NULL;
+}
+
+static struct uz_error *write_flattened(struct uz_dump *in, const char *out_path,
+					const struct uz_page_patch *patches, size_t n_patches,
+					uz_patch_fill_fn *fill, void *fill_ctx,
+					const struct uz_dump_write_options *opts)
+{
+	if (opts->in_place)
+		return uz_error_create(UZ_ERR_USAGE, "a flattened output cannot be written in place");
+	struct uz_dump_write_options plain_opts = *opts;
+	plain_opts.flattened = false;
+	char *plain;
+	UZ_TRY(plain_temp(out_path, &plain));
+	struct uz_error *err = uz_dump_write(in, plain, patches, n_patches, fill, fill_ctx,
+					     &plain_opts);
+	int fd = -1;
+	if (!err && (fd = open(plain, O_RDONLY | O_CLOEXEC)) < 0)
+		err = uz_error_errno(errno, "opening %s", plain);
+	unlink(plain);   /* the open descriptor keeps it until we are done */
+	if (!err && strcmp(out_path, "-") == 0) {
+		err = uz_flatten_fd(fd, plain, STDOUT_FILENO, "standard output");
+	} else if (!err) {
+		struct uz_outfile out;
+		if (!(err = uz_outfile_create(out_path, &out))) {
+			err = uz_flatten_fd(fd, plain, out.fd, out.tmp_path);
+			if (!err)
+				err = uz_outfile_commit(&out);
+			else
+				uz_outfile_abort(&out);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	free(plain);
+	return err;
 }
 
 struct uz_error *uz_dump_write(struct uz_dump *in, const char *out_path,
@@ -550,6 +625,11 @@ struct uz_error *uz_dump_write(struct uz_dump *in, const char *out_path,
 		uz_dump_write_options_init(in, &defaults);
 		opts = &defaults;
 	}
+	if (opts->flattened)
+		return write_flattened(in, out_path, patches, n_patches, fill, fill_ctx, opts);
+	if (strcmp(out_path, "-") == 0)
+		return uz_error_create(UZ_ERR_USAGE,
+				       "standard output takes only the flattened format");
 	if (opts->fell_back)
 		*opts->fell_back = false;
 	if (opts->note_name && (!*opts->note_name || strlen(opts->note_name) > 255))
@@ -561,7 +641,7 @@ struct uz_error *uz_dump_write(struct uz_dump *in, const char *out_path,
 				       opts->note_desc_len);
 	if (n_patches && !fill)
 		return uz_error_create(UZ_ERR_USAGE, "page patches without a fill function");
-	UZ_TRY(uz_check_patches(in, patches, n_patches));
+	UZ_TRY(uz_check_patches(in, patches, n_patches, opts->fill_missing));
 	/* A split set is written as one file through the converter (its page
 	 * data is spread over several files; every page is recompressed). */
 	if (opts->format != in->format || uz_kdump_is_split_set(in))

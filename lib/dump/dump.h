@@ -93,6 +93,14 @@ struct uz_error *uz_dump_read_page(struct uz_dump *dump, uint64_t pfn, void *buf
 struct uz_error *uz_dump_read_phys(struct uz_dump *dump, uint64_t paddr,
 				   void *buf, size_t len);
 
+/* Called with the PFN of every page read through uz_dump_read_page or
+ * uz_dump_read_phys (each page of a read crossing pages), also when the
+ * page cache serves it, in the order of the reads.  For zram-keep: the pages
+ * a walk of the kernel's structures touched are the pages a later walk of a
+ * filtered copy will need.  fn NULL removes the observer. */
+typedef void uz_read_observer_fn(void *ctx, uint64_t pfn);
+void uz_dump_set_read_observer(struct uz_dump *dump, uz_read_observer_fn *fn, void *ctx);
+
 /* Iterate the present (and zero) PFNs in increasing order.  *pfn is the
  * starting point on input and the found PFN on output; returns
  * UZ_ERR_NOT_FOUND when there are no more. */
@@ -127,8 +135,8 @@ struct uz_error *uz_dump_next_note(const struct uz_dump *dump, size_t *cursor,
 
 /* One page of the output that differs from the input.  Patches are passed
  * sorted by pfn, unique.  A pfn below uz_dump_max_pfn() replaces that page
- * (it must be PRESENT or ZERO in the input); a pfn at or above it adds a
- * new page. */
+ * (it must be PRESENT or ZERO in the input, unless the options' fill_missing
+ * is set); a pfn at or above it adds a new page. */
 struct uz_page_patch {
 	uint64_t pfn;
 };
@@ -140,7 +148,7 @@ typedef struct uz_error *uz_patch_fill_fn(void *ctx, size_t index, void *page);
 struct uz_dump_write_options {
 	/* Output format and the compression of new kdump pages; defaults (set by
 	 * uz_dump_write_options_init) are the input's own (a flattened input is
-	 * written as a plain kdump-compressed or ELF file).  Same format:
+	 * written as a plain kdump-compressed or ELF file unless `flattened`).  Same format:
 	 * unchanged kdump pages keep their compressed bytes whatever `compress`
 	 * says.  Other format (ELF <-> kdump), or a split set as input: the
 	 * output is built afresh from the pages (kdump: every page compressed
@@ -163,6 +171,19 @@ struct uz_dump_write_options {
 	 * non-NULL).  After an in-place write, close and reopen the dump. */
 	bool in_place;
 	bool *fell_back;
+	/* Patches below uz_dump_max_pfn() may also target pages the input
+	 * lacks (EXCLUDED, HOLE, or ELF zero fill): they become PRESENT in the
+	 * output (zram-keep).  kdump: the PFN's bits are set in both bitmaps and
+	 * its descriptor inserted at its rank; ELF: a zero-fill segment is split
+	 * around the page, a hole gets a new PT_LOAD.  Off (vmcore-unzram):
+	 * replacing a page the input does not hold is a caller bug. */
+	bool fill_missing;
+	/* Write the output in makedumpfile's flattened format (what `-F`
+	 * writes; `makedumpfile -R` reassembles it).  out_path "-" is then
+	 * standard output.  The dump is first written to a temporary file (in
+	 * $TMPDIR for "-", else next to out_path) and streamed from there, so it
+	 * needs as much free disk as the output. */
+	bool flattened;
 };
 
 void uz_dump_write_options_init(const struct uz_dump *in,

@@ -203,6 +203,8 @@ struct uz_dump {
 	bool phys_base_known;
 	uint64_t phys_base;
 	struct uz_page_cache cache;
+	uz_read_observer_fn *read_observer;   /* uz_dump_set_read_observer */
+	void *read_observer_ctx;
 	union {
 		struct uz_elf_state elf;
 		struct uz_kdump_state kd;
@@ -272,6 +274,10 @@ struct uz_error *uz_copy_range(const struct uz_dump_source *src, uint64_t in_off
 			       int fd, uint64_t out_off, uint64_t len);
 struct uz_error *uz_write_zeros(int fd, uint64_t off, uint64_t len);
 
+/* Stream the whole file in_fd to out_fd in makedumpfile's flattened format
+ * (flatten.c); the names are for messages. */
+struct uz_error *uz_flatten_fd(int in_fd, const char *in_name, int out_fd, const char *out_name);
+
 /* Write the dump in the other format (opts->format != d->format): see
  * convert.c.  Patches must have been checked. */
 struct uz_error *uz_dump_convert(struct uz_dump *d, const char *out_path,
@@ -288,8 +294,9 @@ bool uz_kdump_is_split_set(const struct uz_dump *d);
  * set is consistent and covers every PFN; takes ownership of parts. */
 struct uz_error *uz_kdump_join_split(struct uz_dump *head, struct uz_dump **parts, size_t n);
 
-/* Check patches are sorted, unique, and that replaced pages are in the dump. */
+/* Check patches are sorted, unique, inside the physical address space, and
+ * (unless fill_missing) that replaced pages are in the dump. */
 struct uz_error *uz_check_patches(struct uz_dump *d, const struct uz_page_patch *patches,
-				  size_t n_patches);
+				  size_t n_patches, bool fill_missing);
 
 #endif

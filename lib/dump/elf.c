@@ -328,8 +328,14 @@ struct elf_layout {
 	uint64_t shift_b;        /* inserted at note_end */
 	size_t note_len;
 	uint8_t *note;
-	size_t n_runs;
+	size_t n_runs;           /* runs of consecutive PATCH_NEW pages */
 	size_t extra_phdrs;
+	/* What each patch does (NULL when every patch is a replacement or at
+	 * or above max_pfn: the common vmcore-unzram case needs no array). */
+	uint8_t *kind;
+	/* Output file offset of each PATCH_FILL page (only when there are). */
+	uint64_t *fill_off;
+	size_t n_fill;
 	uint64_t tail_off;       /* output offset of the appended data */
 	uint64_t note_out_off;   /* output offset where the extra note goes */
 	uint64_t pages_off;      /* output offset of the first added page */
@@ -442,6 +448,161 @@ static void remap_shdrs(const struct elf_layout *L, uint8_t *out)
 	}
 }
 
+/* How a patch reaches the output. */
+enum patch_kind {
+	PATCH_REPLACE,  /* overwrite the page's file bytes (every copy of them) */
+	PATCH_NEW,      /* append; a PT_LOAD of its own (above max_pfn, or a hole) */
+	PATCH_FILL,     /* append; split the zero-fill segment(s) around it */
+};
+
+static enum patch_kind kind_of(const struct uz_dump *d, const struct elf_layout *L,
+			       const struct uz_page_patch *patches, size_t i)
+{
+	if (L->kind)
+		return (enum patch_kind)L->kind[i];
+	return patches[i].pfn >= d->max_pfn ? PATCH_NEW : PATCH_REPLACE;
+}
+
+/* A page made present inside zero fill (makedumpfile -E writes excluded
+ * pages as p_filesz < p_memsz) must lie wholly in the zero-fill part of
+ * every segment that covers it, so that splitting those segments around it
+ * leaves no byte described twice. */
+static struct uz_error *check_fill_page(const struct uz_dump *d, uint64_t pfn)
+{
+	const struct uz_elf_state *e = &d->u.elf;
+	uint64_t pa = pfn << d->page_shift, pend = pa + d->page_size;
+	for (size_t i = first_load_after(e, pa); i < e->n_loads && e->loads[i].paddr < pend; i++) {
+		const struct uz_elf_load *l = &e->loads[i];
+		if (l->paddr + l->memsz <= pa)
+			continue;
+		if (l->paddr + l->filesz > pa || l->paddr > pa || l->paddr + l->memsz < pend)
+			return uz_error_create(UZ_ERR_UNSUPPORTED,
+					       "page 0x%llx straddles the zero fill of program header %zu (paddr 0x%llx, filesz 0x%llx, memsz 0x%llx)",
+					       (unsigned long long)pfn, l->phdr_index,
+					       (unsigned long long)l->paddr, (unsigned long long)l->filesz,
+					       (unsigned long long)l->memsz);
+	}
+	return NULL;
+}
+
+static struct uz_error *classify_patches(struct uz_dump *d, const struct uz_page_patch *patches,
+					 size_t n_patches, bool fill_missing, struct elf_layout *L)
+{
+	size_t below = 0;
+	while (below < n_patches && patches[below].pfn < d->max_pfn)
+		below++;
+	bool need_kinds = false;
+	for (size_t i = 0; i < below && !need_kinds; i++) {
+		enum uz_page_state st;
+		UZ_TRY(elf_page_state(d, patches[i].pfn, &st));
+		if (st == UZ_PAGE_PRESENT)
+			continue;
+		if (!fill_missing)
+			return uz_error_create(UZ_ERR_UNSUPPORTED,
+					       st == UZ_PAGE_ZERO ?
+					       "replacing page 0x%llx, which the ELF dump stores only as zero fill (p_filesz < p_memsz), is not supported" :
+					       "replacing page 0x%llx, which the ELF dump does not describe, is not supported",
+					       (unsigned long long)patches[i].pfn);
+		need_kinds = true;
+	}
+	if (!need_kinds)
+		return NULL;
+	L->kind = malloc(n_patches);
+	if (!L->kind)
+		return uz_error_create(UZ_ERR_NOMEM, "patch kinds");
+	for (size_t i = 0; i < n_patches; i++) {
+		L->kind[i] = PATCH_NEW;
+		if (i >= below)
+			continue;
+		enum uz_page_state st;
+		UZ_TRY(elf_page_state(d, patches[i].pfn, &st));
+		if (st == UZ_PAGE_PRESENT) {
+			L->kind[i] = PATCH_REPLACE;
+		} else if (st == UZ_PAGE_ZERO) {
+			UZ_TRY(check_fill_page(d, patches[i].pfn));
+			L->kind[i] = PATCH_FILL;
+			L->n_fill++;
+		}
+	}
+	if (L->n_fill) {
+		L->fill_off = calloc(n_patches, sizeof(*L->fill_off));
+		if (!L->fill_off)
+			return uz_error_create(UZ_ERR_NOMEM, "patch offsets");
+	}
+	return NULL;
+}
+
+/* The program headers that replace input header `phdr` (a PT_LOAD with zero
+ * fill) when PATCH_FILL pages lie in its zero fill: the header itself, with
+ * its zero fill cut at the first such page, then one header per run of
+ * consecutive filled pages, each carrying the zero fill up to the next run
+ * (or the segment's end).  Writes them to out (if non-NULL, already
+ * remapped input header in out[0]) and returns how many. */
+static size_t split_zero_fill(const struct uz_dump *d, const struct elf_layout *L,
+			      const struct uz_page_patch *patches, size_t n_patches,
+			      const uint8_t *in_phdr, uint8_t *out)
+{
+	uint64_t paddr = uz_le64(in_phdr + P_PADDR), vaddr = uz_le64(in_phdr + P_VADDR);
+	uint64_t filesz = uz_le64(in_phdr + P_FILESZ), memsz = uz_le64(in_phdr + P_MEMSZ);
+	if (!L->n_fill || uz_le32(in_phdr + P_TYPE) != PT_LOAD || filesz >= memsz)
+		return 1;
+	uint64_t tail = paddr + filesz, end = paddr + memsz, ps = d->page_size;
+	size_t lo = 0, hi = n_patches;
+	uint64_t first_pfn = (tail + ps - 1) >> d->page_shift;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (patches[mid].pfn < first_pfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t count = 1;
+	uint8_t *cur = out;
+	uint64_t cur_paddr = paddr, cur_memsz = filesz;
+	for (size_t i = lo; i < n_patches && (patches[i].pfn << d->page_shift) < end; i++) {
+		if (L->kind[i] != PATCH_FILL)
+			continue;
+		uint64_t run_pa = patches[i].pfn << d->page_shift, run_off = L->fill_off[i];
+		size_t j = i;
+		while (j + 1 < n_patches && L->kind[j + 1] == PATCH_FILL &&
+		       patches[j + 1].pfn == patches[j].pfn + 1 &&
+		       ((patches[j + 1].pfn + 1) << d->page_shift) <= end)
+			j++;
+		uint64_t run_len = (uint64_t)(j - i + 1) * ps;
+		i = j;
+		if (run_pa > cur_paddr + cur_memsz)
+			cur_memsz = run_pa - cur_paddr;   /* zero fill up to the run */
+		if (cur_memsz == 0) {
+			/* No file bytes and the run starts the segment: the input
+			 * header itself carries the run. */
+			if (cur) {
+				uz_put_le64(cur + P_OFFSET, run_off);
+				uz_put_le64(cur + P_FILESZ, run_len);
+			}
+			cur_memsz = run_len;
+			continue;
+		}
+		if (cur)
+			uz_put_le64(cur + P_MEMSZ, cur_memsz);
+		count++;
+		if (out) {
+			cur = out + (count - 1) * PHDR_SIZE;
+			memcpy(cur, in_phdr, PHDR_SIZE);
+			uz_put_le64(cur + P_OFFSET, run_off);
+			uz_put_le64(cur + P_PADDR, run_pa);
+			uz_put_le64(cur + P_VADDR, vaddr ? vaddr + (run_pa - paddr) : 0);
+			uz_put_le64(cur + P_FILESZ, run_len);
+		}
+		cur_paddr = run_pa;
+		cur_memsz = run_len;
+	}
+	if (cur_paddr + cur_memsz < end)
+		cur_memsz = end - cur_paddr;
+	if (cur)
+		uz_put_le64(cur + P_MEMSZ, cur_memsz);
+	return count;
+}
+
 static struct uz_error *plan_layout(struct uz_dump *d, const struct uz_page_patch *patches,
 				    size_t n_patches, const struct uz_dump_write_options *opts,
 				    struct elf_layout *L)
@@ -459,19 +620,17 @@ static struct uz_error *plan_layout(struct uz_dump *d, const struct uz_page_patc
 				       "writing dumps with PN_XNUM program headers is not supported");
 	UZ_TRY(collect_blocks(d, L));
 
-	/* Replaced pages must have file bytes to overwrite. */
-	for (size_t i = 0; i < n_patches && patches[i].pfn < d->max_pfn; i++) {
-		enum uz_page_state st;
-		UZ_TRY(elf_page_state(d, patches[i].pfn, &st));
-		if (st != UZ_PAGE_PRESENT)
-			return uz_error_create(UZ_ERR_UNSUPPORTED,
-					       "replacing page 0x%llx, which the ELF dump stores only as zero fill (p_filesz < p_memsz), is not supported",
-					       (unsigned long long)patches[i].pfn);
-	}
+	/* Replaced pages must have file bytes to overwrite; others are
+	 * appended (fill_missing). */
+	UZ_TRY(classify_patches(d, patches, n_patches, opts->fill_missing, L));
 	for (size_t i = 0; i < n_patches; i++)
-		if (patches[i].pfn >= d->max_pfn &&
-		    (i == 0 || patches[i - 1].pfn < d->max_pfn || patches[i - 1].pfn + 1 != patches[i].pfn))
+		if (kind_of(d, L, patches, i) == PATCH_NEW &&
+		    (i == 0 || kind_of(d, L, patches, i - 1) != PATCH_NEW ||
+		     patches[i - 1].pfn + 1 != patches[i].pfn))
 			L->n_runs++;
+	size_t split_extra = 0;
+	for (size_t i = 0; i < e->phnum && L->n_fill; i++)
+		split_extra += split_zero_fill(d, L, patches, n_patches, phdr_at(e, i), NULL) - 1;
 
 	L->data_min = d->src.size;
 	for (size_t i = 0; i < L->n_blocks; i++) {
@@ -530,7 +689,7 @@ static struct uz_error *plan_layout(struct uz_dump *d, const struct uz_page_patc
 		}
 	}
 
-	L->extra_phdrs = L->n_runs + (L->note_new_phdr ? 1 : 0);
+	L->extra_phdrs = L->n_runs + split_extra + (L->note_new_phdr ? 1 : 0);
 	if (e->phnum + L->extra_phdrs >= PN_XNUM)
 		return uz_error_create(UZ_ERR_UNSUPPORTED,
 				       "output would need %zu program headers (PN_XNUM not supported)",
@@ -551,8 +710,12 @@ static struct uz_error *plan_layout(struct uz_dump *d, const struct uz_page_patc
 	}
 	L->pages_off = pos;
 	size_t n_added = 0;
-	for (size_t i = 0; i < n_patches; i++)
-		n_added += patches[i].pfn >= d->max_pfn;
+	for (size_t i = 0; i < n_patches; i++) {
+		enum patch_kind kind = kind_of(d, L, patches, i);
+		if (kind == PATCH_FILL)
+			L->fill_off[i] = pos + ((uint64_t)n_added << d->page_shift);
+		n_added += kind != PATCH_REPLACE;
+	}
 	if (n_added)
 		L->out_size = pos + ((uint64_t)n_added << d->page_shift);
 	else
@@ -580,7 +743,7 @@ static uint8_t *build_phdrs(const struct uz_dump *d, const struct elf_layout *L,
 		uz_put_le64(p + P_ALIGN, 4);
 		k = 1;
 	}
-	for (size_t i = 0; i < e->phnum; i++, k++) {
+	for (size_t i = 0; i < e->phnum; i++) {
 		uint8_t *p = t + k * PHDR_SIZE;
 		memcpy(p, phdr_at(e, i), PHDR_SIZE);
 		uz_put_le64(p + P_OFFSET, remap(L, uz_le64(p + P_OFFSET)));
@@ -591,14 +754,20 @@ static uint8_t *build_phdrs(const struct uz_dump *d, const struct elf_layout *L,
 			uz_put_le64(p + P_FILESZ, fsz + L->note_len);
 			uz_put_le64(p + P_MEMSZ, msz == fsz ? fsz + L->note_len : msz + L->note_len);
 		}
+		k += split_zero_fill(d, L, patches, n_patches, phdr_at(e, i), p);
 	}
-	/* One PT_LOAD per run of consecutive added PFNs. */
+	/* One PT_LOAD per run of consecutive PATCH_NEW PFNs; appended pages
+	 * are stored in patch order. */
 	uint64_t file_off = L->pages_off;
 	for (size_t i = 0; i < n_patches; i++) {
-		if (patches[i].pfn < d->max_pfn)
+		enum patch_kind kind = kind_of(d, L, patches, i);
+		if (kind == PATCH_FILL)
+			file_off += d->page_size;
+		if (kind != PATCH_NEW)
 			continue;
 		size_t j = i;
-		while (j + 1 < n_patches && patches[j + 1].pfn == patches[j].pfn + 1)
+		while (j + 1 < n_patches && kind_of(d, L, patches, j + 1) == PATCH_NEW &&
+		       patches[j + 1].pfn == patches[j].pfn + 1)
 			j++;
 		uint64_t paddr = patches[i].pfn << d->page_shift;
 		uint64_t len = (uint64_t)(j - i + 1) << d->page_shift;
@@ -637,7 +806,7 @@ static struct uz_error *write_pages(struct uz_dump *d, int fd, const struct elf_
 					    (unsigned long long)patches[i].pfn);
 			break;
 		}
-		if (patches[i].pfn >= d->max_pfn) {
+		if (kind_of(d, L, patches, i) != PATCH_REPLACE) {
 			err = uz_pwrite_all(fd, page, d->page_size, file_off);
 			file_off += d->page_size;
 			continue;
@@ -802,6 +971,8 @@ static struct uz_error *elf_write(struct uz_dump *d, const char *out_path,
 	free(L.note);
 	free(L.blocks);
 	free(L.shdrs);
+	free(L.kind);
+	free(L.fill_off);
 	return err;
 }
 

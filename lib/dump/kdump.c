@@ -557,19 +557,21 @@ struct kdump_plan {
 	uint64_t new_sub_blocks;
 	uint64_t new_bitmap_len;
 	uint64_t bm1, bm2, desc, data;     /* output offsets */
-	uint64_t n_added;
+	uint64_t n_added;            /* patches at or above the input's max_mapnr */
+	uint64_t n_inserted;         /* patches below it that the input does not dump */
 	uint64_t data_end_old;       /* end of the input page data */
 	int64_t delta;               /* output - input offset of page data */
 };
 
-/* Bits of added PFNs in [first, first + nbits) of a bitmap chunk. */
-static void set_added_bits(uint8_t *chunk, uint64_t first, uint64_t nbits,
-			   const struct uz_page_patch *patches, size_t n_patches, size_t *cursor,
-			   uint64_t old_max)
+/* Bits of patched PFNs in [first, first + nbits) of a bitmap chunk: in both
+ * bitmaps every patched page is RAM and dumped (already so for replaced
+ * pages; added and inserted pages become so). */
+static void set_patch_bits(uint8_t *chunk, uint64_t first, uint64_t nbits,
+			   const struct uz_page_patch *patches, size_t n_patches, size_t *cursor)
 {
 	while (*cursor < n_patches && patches[*cursor].pfn < first + nbits) {
 		uint64_t pfn = patches[*cursor].pfn;
-		if (pfn >= old_max && pfn >= first) {
+		if (pfn >= first) {
 			uint64_t bit = pfn - first;
 			chunk[bit / 8] |= (uint8_t)(1u << (bit % 8));
 		}
@@ -598,8 +600,7 @@ static struct uz_error *write_bitmap(struct uz_dump *d, int fd, const struct kdu
 			if ((err = uz_source_read(&d->src, in_off + pos, chunk, have)))
 				break;
 		}
-		set_added_bits(chunk, pos * 8, (uint64_t)len * 8, patches, n_patches, &cursor,
-			       k->max_mapnr);
+		set_patch_bits(chunk, pos * 8, (uint64_t)len * 8, patches, n_patches, &cursor);
 		err = uz_pwrite_all(fd, chunk, len, out_off + pos);
 	}
 	free(chunk);
@@ -642,8 +643,11 @@ out:
 
 #define DESC_BATCH 4096u
 
-/* Stream the descriptor table: input descriptors in PFN order with their
- * offsets moved by delta (or replaced by a patch's), then the added pages'. */
+/* Stream the descriptor table in PFN order: the input's descriptors with
+ * their offsets moved by delta (or replaced by a patch's), merged with the
+ * descriptors of patched pages the input does not dump (inserted below
+ * max_mapnr, added above it): a descriptor's index is its PFN's rank in the
+ * 2nd bitmap. */
 static struct uz_error *write_descs(struct uz_dump *d, int fd, const struct kdump_plan *P,
 				    const struct uz_page_patch *patches, size_t n_patches,
 				    const struct new_desc *nd)
@@ -658,18 +662,27 @@ static struct uz_error *write_descs(struct uz_dump *d, int fd, const struct kdum
 	uint64_t in_index = 0, in_have = 0, in_pos = 0;  /* batch read state */
 	uint64_t out_index = 0;
 	size_t out_n = 0, pi = 0;
-	uint64_t pfn = 0;
-	for (;;) {
-		if ((err = next_dumped(d, &pfn)))
-			goto done;
-		bool from_input = pfn < k->max_mapnr;
-		uint64_t this_pfn = from_input ? pfn : UINT64_MAX;
-		if (!from_input && (pi >= n_patches))
-			break;
+	uint64_t in_pfn = 0;   /* next PFN the input dumps, max_mapnr when none */
+	if ((err = next_dumped(d, &in_pfn)))
+		goto done;
+	while (in_pfn < k->max_mapnr || pi < n_patches) {
 		uint8_t *o = out + out_n * DESC_SIZE;
-		if (from_input) {
+		if (pi < n_patches && (in_pfn >= k->max_mapnr || patches[pi].pfn < in_pfn)) {
+			/* A page the input does not dump. */
+			memset(o, 0, DESC_SIZE);
+			uz_put_le64(o, nd[pi].offset);
+			uz_put_le32(o + 8, nd[pi].size);
+			uz_put_le32(o + 12, nd[pi].flags);
+			pi++;
+		} else {
 			if (in_pos == in_have) {
 				uint64_t left = k->n_desc - in_index;
+				if (!left) {
+					err = uz_error_create(UZ_ERR_FORMAT,
+							      "the 2nd bitmap sets more PFNs than there are page descriptors (%llu)",
+							      (unsigned long long)k->n_desc);
+					goto done;
+				}
 				in_have = left < DESC_BATCH ? left : DESC_BATCH;
 				in_pos = 0;
 				if ((err = uz_source_read(&d->src, k->desc_off + in_index * DESC_SIZE,
@@ -680,9 +693,7 @@ static struct uz_error *write_descs(struct uz_dump *d, int fd, const struct kdum
 			const uint8_t *r = in + in_pos * DESC_SIZE;
 			in_pos++;
 			memcpy(o, r, DESC_SIZE);
-			while (pi < n_patches && patches[pi].pfn < this_pfn)
-				pi++;   /* cannot happen for valid patches: replaced pages are dumped */
-			if (pi < n_patches && patches[pi].pfn == this_pfn) {
+			if (pi < n_patches && patches[pi].pfn == in_pfn) {
 				uz_put_le64(o, nd[pi].offset);
 				uz_put_le32(o + 8, nd[pi].size);
 				uz_put_le32(o + 12, nd[pi].flags);
@@ -695,20 +706,15 @@ static struct uz_error *write_descs(struct uz_dump *d, int fd, const struct kdum
 				if (why) {
 					err = uz_error_create(UZ_ERR_FORMAT,
 							      "page descriptor of PFN 0x%llx (offset 0x%llx, size %u): %s",
-							      (unsigned long long)this_pfn,
+							      (unsigned long long)in_pfn,
 							      (unsigned long long)pd.offset, pd.size, why);
 					goto done;
 				}
 				uz_put_le64(o, pd.offset + (uint64_t)P->delta);
 			}
-			pfn++;
-		} else {
-			/* Added pages, in order, after the input's. */
-			memset(o, 0, DESC_SIZE);
-			uz_put_le64(o, nd[pi].offset);
-			uz_put_le32(o + 8, nd[pi].size);
-			uz_put_le32(o + 12, nd[pi].flags);
-			pi++;
+			in_pfn++;
+			if ((err = next_dumped(d, &in_pfn)))
+				goto done;
 		}
 		if (++out_n == DESC_BATCH) {
 			if ((err = uz_pwrite_all(fd, out, out_n * DESC_SIZE, P->desc + out_index * DESC_SIZE)))
@@ -719,7 +725,7 @@ static struct uz_error *write_descs(struct uz_dump *d, int fd, const struct kdum
 	}
 	if (out_n)
 		err = uz_pwrite_all(fd, out, out_n * DESC_SIZE, P->desc + out_index * DESC_SIZE);
-	if (!err && out_index + out_n != k->n_desc + P->n_added)
+	if (!err && out_index + out_n != k->n_desc + P->n_added + P->n_inserted)
 		err = uz_error_create(UZ_ERR_FORMAT, "descriptor count mismatch while writing");
 done:
 	free(in);
@@ -789,11 +795,16 @@ static struct uz_error *kdump_write(struct uz_dump *d, const char *out_path,
 		P.new_sub_blocks = k->sub_hdr_size;
 
 	P.new_max = k->max_mapnr;
-	for (size_t i = 0; i < n_patches; i++)
+	for (size_t i = 0; i < n_patches; i++) {
 		if (patches[i].pfn >= k->max_mapnr) {
 			P.n_added++;
 			P.new_max = patches[i].pfn + 1;
+			continue;
 		}
+		bool dumped;
+		UZ_TRY(test_bit(d, true, patches[i].pfn, &dumped));
+		P.n_inserted += !dumped;   /* uz_check_patches allowed it (fill_missing) */
+	}
 	if (k->header_version < 6 && P.new_max > UINT32_MAX)
 		return uz_error_create(UZ_ERR_UNSUPPORTED,
 				       "kdump header version %u cannot describe PFN 0x%llx",
@@ -806,7 +817,7 @@ static struct uz_error *kdump_write(struct uz_dump *d, const char *out_path,
 	P.bm1 = (1 + P.new_sub_blocks) * bs;
 	P.bm2 = P.bm1 + P.new_bitmap_len;
 	P.desc = P.bm2 + P.new_bitmap_len;
-	P.data = P.desc + (k->n_desc + P.n_added) * DESC_SIZE;
+	P.data = P.desc + (k->n_desc + P.n_added + P.n_inserted) * DESC_SIZE;
 	P.data_end_old = d->src.size;
 	bool erase_after = k->size_eraseinfo && k->offset_eraseinfo >= k->data_start &&
 			   k->offset_eraseinfo <= d->src.size;

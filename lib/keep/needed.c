@@ -11,13 +11,6 @@
 #include "../zram/zram.h"
 #include "../zram/zram_layout.h"
 
-#ifdef UZ_HAVE_READ_OBSERVER
-/* Temporary until lib/dump/dump.h declares it (a compatible redeclaration
- * is harmless once it does). */
-void uz_dump_set_read_observer(struct uz_dump *dump, void (*fn)(void *ctx, uint64_t pfn),
-			       void *ctx);
-#endif
-
 /* Bound on list walks and object sizes, so corrupt pointers end in an error. */
 #define MAX_LIST_NODES (UINT64_C(1) << 24)
 #define MAX_OBJECT_BYTES (UINT64_C(1) << 20)
@@ -99,12 +92,10 @@ static void add_pfn(struct uz_needed *n, uint64_t pfn, enum uz_need_category c)
 	n->masks[h] |= (uint8_t)UZ_NEED_BIT(c);
 }
 
-#ifdef UZ_HAVE_READ_OBSERVER
 static void observe_read(void *ctx, uint64_t pfn)
 {
 	add_pfn(ctx, pfn, UZ_NEED_OTHER);
 }
-#endif
 
 /* ---- the walk ---- */
 
@@ -644,10 +635,8 @@ struct uz_error *uz_needed_compute(struct uz_dump *dump, const struct uz_kernel_
 		return uz_error_create(UZ_ERR_NOMEM, "out of memory");
 	}
 	struct walk w = { .n = n, .dump = dump };
-#ifdef UZ_HAVE_READ_OBSERVER
 	uz_dump_set_read_observer(dump, observe_read, n);
 	n->stats.reads_observed = true;
-#endif
 	struct uz_error *err = uz_kernel_open(dump, kopts, &w.k);
 	if (!err) {
 		w.page_size = uz_kernel_page_size(w.k);
@@ -699,9 +688,7 @@ struct uz_error *uz_needed_compute(struct uz_dump *dump, const struct uz_kernel_
 			}
 		}
 	}
-#ifdef UZ_HAVE_READ_OBSERVER
 	uz_dump_set_read_observer(dump, NULL, NULL);
-#endif
 	if (!err)
 		err = finish(&w);
 	if (w.zctx)

@@ -7,11 +7,10 @@
  * complete dump: the user page-table walk of every process, resolving every
  * zram swap entry a PTE holds and every stored slot of every zram swap
  * device, the zram tables, and a walk of each zram pool's zspage lists.
- * When lib/dump offers a read observer (UZ_HAVE_READ_OBSERVER), every page
- * read along the way is recorded too (category OTHER), which makes the set
- * complete by construction; without it OTHER holds only the objects named
- * explicitly here (tasks, mms, VMAs, swap_info, zram, zs_pool, size
- * classes) and the upper page-table levels are missing.
+ * Every page read along the way, from opening the kernel view (BTF and
+ * module BTF included) to the last slot, is recorded too (category OTHER,
+ * through the dump's read observer), which makes the set complete by
+ * construction for a later walk of the same structures.
  *
  * Does not own: reading/writing dumps (lib/dump), kernel structures
  * (lib/kernel), the zram model (lib/zram), rewriting anything.

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# zram-keep end to end on the real-kdump fixtures (6.1 and 6.12):
-#   makedumpfile 1.7.2 -d 31 -c of the /proc/vmcore ELF -> zram-keep ->
-#   vmcore-unzram -> unmodified drgn (tests/vm/verify_drgn.py), which must
-#   read every in-RAM swapped manifest page exact (zram, zram-huge,
-#   zram-same, zeromap, swapcache) and never invent a written-back page.
-# Two FILTERED inputs per kernel:
-#   kdump  the makedumpfile output itself: needs the dump writer to put back
-#          EXCLUDED pages; SKIP (with the writer's reason) until it can.
-#   elf    the ELF with every page the -d 31 output lacks zeroed
-#          (zram-needed --zero-excluded): every PFN present or zero, which
-#          the writer can patch today.  Also checks, with zram-needed, that
-#          the zeroed input lacks needed pages and zram-keep's output none.
-# Kernels: UZ_E2E_KERNELS (default "6.1 6.12").
+# zram-keep end to end on real filtered dumps:
+#   ORIGINAL = the fixture's /proc/vmcore ELF (a real kdump),
+#   FILTERED = makedumpfile 1.7.2 -d 31 output (the one the capture kernel
+#   wrote, kdump-d31-zlib.vmcore; on x86_64 also -E and -F made here),
+#   zram-keep -> vmcore-unzram -> unmodified drgn (tests/vm/verify_drgn.py),
+# which must read every in-RAM swapped manifest page exact (zram, zram-huge,
+# zram-same, zeromap, swapcache) and never invent a written-back page.
+# Both zram-keep and vmcore-unzram run WITHOUT debuginfo (BTF and kallsyms
+# from the dump, as in a kdump capture environment) wherever the kernel
+# allows it (arm64 6.1 has no CONFIG_KALLSYMS_ALL: debuginfo there).
+# Also: the loss without zram-keep (vmcore-unzram on FILTERED itself), that
+# zram-needed finds nothing lacking after zram-keep, in-place mode leaving
+# the file intact on error, and a FILTERED of another crash refused.
+# Fixture sets: UZ_FIXTURE_SETS (default: tests/fixture-sets).
 set -u
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${UZ_BUILD:-$here/build/asan}
@@ -22,7 +23,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/uz-keep.XXXXXX"); trap 'rm -rf "$work"' EXIT
 for b in "$keep" "$unzram" "$needed"; do
   [ -x "$b" ] || { echo "FAIL keep-binaries: $b not built"; exit 1; }
 done
-command -v makedumpfile >/dev/null || { echo "SKIP keep: makedumpfile not installed (tools/setup.sh)"; exit 0; }
 
 # check_drgn NAME OUT FIXTURE: the oracle's verdict on the in-RAM swapped pages.
 check_drgn() {
@@ -56,67 +56,116 @@ print(f"{'FAIL' if bad else 'PASS'} {name}-drgn: " + ("; ".join(bad) if bad else
 PY
 }
 
-# keep_and_check NAME ORIGINAL FILTERED FIXTURE: zram-keep, vmcore-unzram, drgn.
-keep_and_check() {
-  local name=$1 orig=$2 filtered=$3 fx=$4 rc
-  "$keep" --quiet --vmlinux "$fx/vmlinux" -d "$fx/debug-modules" --report "$work/keep.json" \
-    "$orig" "$filtered" "$work/kept" >"$work/keep.log" 2>&1
-  rc=$?
-  if [ "$rc" -eq 5 ] && grep -q 'dump writer cannot put back' "$work/keep.log"; then
-    echo "SKIP $name: $(head -n 1 "$work/keep.log")"
-    return 1
-  fi
-  if [ "$rc" -ne 0 ]; then
-    echo "FAIL $name-keep: exit $rc: $(tail -n 3 "$work/keep.log" | tr '\n' ' ')"
-    return 1
-  fi
-  echo "PASS $name-keep: $("$py" -c 'import json,sys; r=json.load(open(sys.argv[1])); print("kept", r["kept"], "of", r["needed"], "needed pages", {k: v["kept"] for k, v in r["by_category"].items() if v["kept"]})' "$work/keep.json")"
-  if ! "$unzram" --quiet --vmlinux "$fx/vmlinux" -d "$fx/debug-modules" "$work/kept" "$work/unzram" \
-       >"$work/unzram.log" 2>&1; then
+# lacking ORIGINAL DUMP: needed pages DUMP lacks, by zram-needed (its own
+# count, independent of zram-keep's plan).
+lacking() {
+  "$needed" "${debuginfo[@]}" "$1" "$2" >"$work/needed.log" 2>&1 || { echo "error"; return; }
+  "$py" -c 'import json,sys; r=[json.loads(l[10:]) for l in open(sys.argv[1]) if l.startswith("UZ-NEEDED ")]; print(r[-1]["lacking"] if r else "error")' "$work/needed.log"
+}
+
+# unzram_and_check NAME KEPT FIXTURE
+unzram_and_check() {
+  local name=$1 kept=$2 fx=$3
+  if ! "$unzram" --quiet "${debuginfo[@]}" "$kept" "$work/unzram" >"$work/unzram.log" 2>&1; then
     echo "FAIL $name-unzram: $(tail -n 3 "$work/unzram.log" | tr '\n' ' ')"
-    rm -f "$work/kept"
-    return 1
+    return
   fi
-  rm -f "$work/kept"
   check_drgn "$name" "$work/unzram" "$fx"
   rm -f "$work/unzram"
 }
 
-for kver in ${UZ_E2E_KERNELS:-6.1 6.12}; do
-  if ! fx=$("$here/tests/vm/fixtures" --kernel "$kver" 2>"$work/fixtures.log" | tail -n 1) || [ ! -d "$fx" ]; then
-    echo "FAIL keep-$kver-fixtures: $(tail -n 3 "$work/fixtures.log" | tr '\n' ' ')"
+# keep_report NAME: summary of zram-keep's JSON report
+keep_report() {
+  "$py" -c 'import json,sys; r=json.load(open(sys.argv[1])); print("kept", r["kept"], "of", r["needed"], "needed pages", {k: v["kept"] for k, v in r["by_category"].items() if v["kept"]}, "reads observed" if r["reads_observed"] else "")' "$work/keep.json"
+}
+
+sets=${UZ_FIXTURE_SETS:-$(grep -v '^#' "$here/tests/fixture-sets")}
+other_orig=
+for set in $sets; do
+  IFS=: read -r arch kver paging <<<"$set"
+  tag=$kver; [ "$arch" = x86_64 ] || tag="$arch-$kver"; [ "$paging" = 4 ] || tag="$tag-${paging}level"
+  if ! fx=$("$here/tests/vm/fixtures" --arch "$arch" --kernel "$kver" --paging "$paging" 2>"$work/fixtures.log" | tail -n 1) || [ ! -d "$fx" ]; then
+    echo "FAIL keep-$tag-fixtures: $(tail -n 3 "$work/fixtures.log" | tr '\n' ' ')"
     continue
   fi
   orig=$fx/kdump-elf.vmcore
-  if ! makedumpfile -d 31 -c "$orig" "$work/d31.kdump" >"$work/mdf.log" 2>&1; then
-    echo "FAIL keep-$kver-makedumpfile: $(tail -n 2 "$work/mdf.log" | tr '\n' ' ')"
+  filtered=$fx/kdump-d31-zlib.vmcore
+  if [ ! -e "$filtered" ]; then
+    echo "SKIP keep-$tag: no makedumpfile -d 31 output in this fixture set (makedumpfile 1.7.2 cannot filter arm64 52-bit VA dumps)"
     continue
   fi
-  keep_and_check "keep-$kver-kdump" "$orig" "$work/d31.kdump" "$fx"
+  debuginfo=()
+  if grep -q '^CONFIG_KALLSYMS_ALL=y' "$(dirname "$(readlink -f "$fx/vmlinux")")/../config" 2>/dev/null ||
+     [ "$arch" = x86_64 ]; then
+    mode=btf
+  else
+    mode=debuginfo
+    debuginfo=(--vmlinux "$fx/vmlinux" -d "$fx/debug-modules")
+  fi
 
-  # The ELF path: the same pages missing, as zeros.
-  if ! "$needed" --zero-excluded "$work/d31.kdump" "$work/zeroed.elf" "$orig" >"$work/zero.log" 2>&1; then
-    echo "FAIL keep-$kver-elf-zero: $(tail -n 2 "$work/zero.log" | tr '\n' ' ')"
-    continue
+  # What is lost without zram-keep.
+  if "$unzram" --quiet "${debuginfo[@]}" --report "$work/plain.json" "$filtered" "$work/plain.out" \
+       >"$work/plain.log" 2>&1; then
+    echo "PASS keep-$tag-baseline: without zram-keep: $("$py" -c 'import json,sys; r=json.load(open(sys.argv[1])); t=r["totals"]["zram_swap_ptes"]; print("PTEs", {k: v for k, v in t.items() if v})' "$work/plain.json" 2>/dev/null || echo "(report unreadable)")"
+  else
+    echo "PASS keep-$tag-baseline: without zram-keep vmcore-unzram cannot run: $(tail -n 1 "$work/plain.log" | cut -c1-220)"
   fi
-  "$keep" --quiet --vmlinux "$fx/vmlinux" -d "$fx/debug-modules" "$orig" "$work/zeroed.elf" "$work/kept.elf" \
-    >"$work/keep2.log" 2>&1 || echo "FAIL keep-$kver-elf-lacking: zram-keep: $(tail -n 1 "$work/keep2.log")"
-  # Independent count of needed pages each input lacks (zeros or absent).
-  "$needed" --vmlinux "$fx/vmlinux" -d "$fx/debug-modules" "$orig" "$work/zeroed.elf" "$work/kept.elf" \
-    >"$work/needed.log" 2>&1
-  "$py" - "$work/needed.log" "keep-$kver-elf-lacking" <<'PY'
-import json, sys
-log, name = sys.argv[1], sys.argv[2]
-rows = [json.loads(l[10:]) for l in open(log) if l.startswith("UZ-NEEDED ")]
-if len(rows) != 2:
-    print(f"FAIL {name}: zram-needed gave {len(rows)} results: {open(log).read()[-300:]!r}")
-    sys.exit(0)
-before, after = rows[0]["lacking"], rows[1]["lacking"]
-ok = before > 0 and after == 0
-print(f"{'PASS' if ok else 'FAIL'} {name}: zeroed -d 31 ELF lacks {before} needed pages, zram-keep output {after}")
-PY
-  rm -f "$work/kept.elf"
-  keep_and_check "keep-$kver-elf" "$orig" "$work/zeroed.elf" "$fx"
-  rm -f "$work/zeroed.elf" "$work/d31.kdump"
+  rm -f "$work/plain.out"
+
+  # In place on a copy of the capture kernel's -d 31 kdump file.
+  cp "$filtered" "$work/f.kdump"
+  if "$keep" --quiet "${debuginfo[@]}" --report "$work/keep.json" "$orig" "$work/f.kdump" >"$work/keep.log" 2>&1; then
+    echo "PASS keep-$tag-kdump ($mode): $(keep_report)"
+    n=$(lacking "$orig" "$work/f.kdump")
+    [ "$n" = 0 ] && echo "PASS keep-$tag-kdump-complete: zram-needed finds no needed page missing (before: $(lacking "$orig" "$filtered"))" \
+                 || echo "FAIL keep-$tag-kdump-complete: zram-needed says $n needed pages still missing"
+    unzram_and_check "keep-$tag-kdump" "$work/f.kdump" "$fx"
+  else
+    echo "FAIL keep-$tag-kdump: exit $?: $(tail -n 3 "$work/keep.log" | tr '\n' ' ')"
+  fi
+
+  # A FILTERED of another crash: refused, in-place file untouched.
+  if [ -n "$other_orig" ]; then
+    cp "$filtered" "$work/g.kdump"
+    "$keep" --quiet "${debuginfo[@]}" "$other_orig" "$work/g.kdump" >"$work/bad.log" 2>&1
+    rc=$?
+    if [ $rc -ne 0 ] && [ "$(wc -l <"$work/bad.log")" -eq 1 ] && cmp -s "$filtered" "$work/g.kdump"; then
+      echo "PASS keep-$tag-other-crash: exit $rc, FILTERED unchanged: $(cut -c1-160 "$work/bad.log")"
+    else
+      echo "FAIL keep-$tag-other-crash: exit $rc, $(wc -l <"$work/bad.log") lines, unchanged: $(cmp -s "$filtered" "$work/g.kdump" && echo yes || echo no): $(head -c 300 "$work/bad.log")"
+    fi
+    rm -f "$work/g.kdump"
+  fi
+  rm -f "$work/f.kdump"
+  other_orig=$orig
+
+  # makedumpfile on this host reads only x86_64 dumps: -E and -F here.
+  [ "$arch" = x86_64 ] && [ "$paging" = 4 ] && command -v makedumpfile >/dev/null || continue
+  if makedumpfile -E -d 31 "$orig" "$work/d31.elf" >"$work/mdf.log" 2>&1; then
+    if "$keep" --quiet "${debuginfo[@]}" --report "$work/keep.json" "$orig" "$work/d31.elf" "$work/kept.elf" >"$work/keep.log" 2>&1; then
+      echo "PASS keep-$tag-elf: $(keep_report)"
+      unzram_and_check "keep-$tag-elf" "$work/kept.elf" "$fx"
+    else
+      echo "FAIL keep-$tag-elf: exit $?: $(tail -n 3 "$work/keep.log" | tr '\n' ' ')"
+    fi
+  else
+    echo "FAIL keep-$tag-elf-makedumpfile: $(tail -n 2 "$work/mdf.log" | tr '\n' ' ')"
+  fi
+  rm -f "$work/d31.elf" "$work/kept.elf"
+  # -F: flattened stream in, flattened stream out, reassembled by makedumpfile -R.
+  set -o pipefail
+  if makedumpfile -F -d 31 -c "$orig" 2>"$work/mdf.log" |
+     "$keep" --quiet "${debuginfo[@]}" "$orig" - - 2>"$work/keep.log" >"$work/kept.flat"; then
+    if makedumpfile -R "$work/kept.kdump" <"$work/kept.flat" >"$work/mdf.log" 2>&1; then
+      echo "PASS keep-$tag-flat: makedumpfile -F | zram-keep - - | makedumpfile -R"
+      unzram_and_check "keep-$tag-flat" "$work/kept.kdump" "$fx"
+    else
+      echo "FAIL keep-$tag-flat: makedumpfile -R rejects zram-keep's flattened output: $(tail -n 2 "$work/mdf.log" | tr '\n' ' ')"
+    fi
+  else
+    echo "FAIL keep-$tag-flat: $(tail -n 2 "$work/keep.log" "$work/mdf.log" | tr '\n' ' ')"
+  fi
+  set +o pipefail
+  rm -f "$work/kept.flat" "$work/kept.kdump"
 done
 exit 0

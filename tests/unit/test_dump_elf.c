@@ -291,7 +291,70 @@ UT_TEST(write_rejects_bad_patches)
 	free(out);
 }
 
-UT_MAIN(UT_CASE(reads_kernel_style_elf), UT_CASE(reads_qemu_style_elf),
+/* zram-keep's case on makedumpfile -E output: pages in a zero-fill tail
+ * (first, middle and last of it, and a run) and in a hole come back as
+ * data; the zero-fill segment is split around them; in place too. */
+static void fill_missing(struct ut_state *ut_, enum uz_synth_elf_flavour flavour, bool in_place)
+{
+	static const struct uz_synth_range ranges[] = {
+		{ 0x00, 0x10, UZ_SYNTH_DATA },
+		{ 0x10, 0x10, UZ_SYNTH_ZERO },       /* zero fill 0x10-0x1f */
+		{ 0x30, 0x06, UZ_SYNTH_DATA },
+		{ 0x36, 0x03, UZ_SYNTH_EXCLUDED },   /* a hole */
+		{ 0x39, 0x04, UZ_SYNTH_DATA },
+		{ 0x3d, 0x04, UZ_SYNTH_ZERO },       /* zero fill 0x3d-0x40 */
+	};
+	static const struct uz_page_patch patches[] = {
+		{ 0x02 },                            /* replaced */
+		{ 0x10 }, { 0x14 }, { 0x15 }, { 0x16 }, { 0x1f },   /* zero fill */
+		{ 0x28 },                            /* hole between segments */
+		{ 0x37 },                            /* hole */
+		{ 0x3d }, { 0x3e }, { 0x3f }, { 0x40 },   /* the whole zero fill */
+		{ 0x90 },                            /* added */
+	};
+	size_t n = sizeof(patches) / sizeof(patches[0]);
+	struct uz_synth_desc d;
+	desc_init(&d, flavour);
+	d.ranges = ranges;
+	d.n_ranges = sizeof(ranges) / sizeof(ranges[0]);
+	char *in = tmp_path("fill-in.elf"), *out = tmp_path("fill-out.elf");
+	UT_OK(uz_synth_write(&d, in));
+	struct uz_dump *dump;
+	UT_OK(uz_dump_open(in, &dump));
+	struct uz_dump_write_options opts;
+	uz_dump_write_options_init(dump, &opts);
+	opts.fill_missing = true;
+	opts.in_place = in_place;
+	UT_OK(uz_dump_write(dump, in_place ? in : out, patches, n, fill_patch, (void *)patches, &opts));
+	uz_dump_close(dump);
+	UT_OK(uz_dump_open(in_place ? in : out, &dump));
+	UT_VERIFY(&d, dump, patches, n, fill_patch, (void *)patches);
+	/* No physical byte is described by two segments' data or zero fill
+	 * (the kernel-text segment of the kernel flavour aside). */
+	size_t nseg = uz_dump_segment_count(dump);
+	for (size_t i = 0; i < nseg; i++)
+		for (size_t j = i + 1; j < nseg; j++) {
+			struct uz_dump_segment a, b;
+			UT_ASSERT(uz_dump_segment(dump, i, &a) && uz_dump_segment(dump, j, &b));
+			if ((a.vaddr >> 63) && a.vaddr - a.paddr != b.vaddr - b.paddr)
+				continue;   /* kernel text: duplicates RAM on purpose */
+			if ((b.vaddr >> 63) && a.vaddr - a.paddr != b.vaddr - b.paddr)
+				continue;
+			UT_ASSERT(a.paddr + a.memsz <= b.paddr || b.paddr + b.memsz <= a.paddr);
+		}
+	uz_dump_close(dump);
+	free(in);
+	free(out);
+}
+
+UT_TEST(write_fills_missing_pages)
+{
+	fill_missing(ut_, UZ_SYNTH_ELF_KERNEL, false);
+	fill_missing(ut_, UZ_SYNTH_ELF_QEMU, false);
+	fill_missing(ut_, UZ_SYNTH_ELF_KERNEL, true);
+}
+
+UT_MAIN(UT_CASE(reads_kernel_style_elf), UT_CASE(write_fills_missing_pages), UT_CASE(reads_qemu_style_elf),
 	UT_CASE(reads_aarch64_64k_pages), UT_CASE(write_without_changes_is_byte_identical),
 	UT_CASE(write_patched_kernel_style), UT_CASE(write_patched_qemu_style),
 	UT_CASE(write_in_place_when_room), UT_CASE(write_in_place_falls_back_without_room),

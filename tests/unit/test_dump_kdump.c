@@ -698,7 +698,88 @@ UT_TEST(open_stdin_pipe_and_file)
 	free(path);
 }
 
-UT_MAIN(UT_CASE(open_stdin_pipe_and_file),
+/* zram-keep's case: pages the input filtered out (EXCLUDED) or never
+ * described (holes below max_mapnr) come back, at the start, middle and end
+ * of excluded runs and around a 2nd-bitmap chunk boundary (32768 PFNs), next
+ * to a replaced and an added page; every other page is unchanged. */
+UT_TEST(write_fills_missing_pages)
+{
+	static const struct uz_synth_range ranges[] = {
+		{ 0x0000, 0x30, UZ_SYNTH_DATA },
+		{ 0x0030, 0x10, UZ_SYNTH_EXCLUDED },
+		{ 0x0100, 0x20, UZ_SYNTH_DATA },          /* after a hole */
+		{ 0x0120, 0x7ef0, UZ_SYNTH_EXCLUDED },    /* across the chunk boundary 0x8000 */
+		{ 0x8010, 0x08, UZ_SYNTH_DATA },
+	};
+	static const struct uz_page_patch patches[] = {
+		{ 0x0000 },                        /* replaced */
+		{ 0x0030 }, { 0x0036 }, { 0x003f }, /* excluded: first, middle, last */
+		{ 0x0050 }, { 0x00ff },             /* holes */
+		{ 0x7fff }, { 0x8000 }, { 0x800f }, /* excluded, each side of the boundary */
+		{ 0x8017 },                        /* replaced, last page */
+		{ 0x9000 },                        /* added above max_mapnr */
+	};
+	size_t n = sizeof(patches) / sizeof(patches[0]);
+	for (size_t ci = 0; ci < 2; ci++) {
+		struct uz_synth_desc d;
+		desc_init(&d, ci ? UZ_COMPRESS_ZSTD : UZ_COMPRESS_NONE);
+		d.ranges = ranges;
+		d.n_ranges = sizeof(ranges) / sizeof(ranges[0]);
+		char *in = tmp_path("fill-in.kdump"), *out = tmp_path("fill-out.kdump");
+		UT_OK(uz_synth_write(&d, in));
+		struct uz_dump *dump;
+		UT_OK(uz_dump_open(in, &dump));
+		struct uz_dump_write_options opts;
+		uz_dump_write_options_init(dump, &opts);
+		/* Without the option the same patches are a caller error. */
+		UT_ERR(uz_dump_write(dump, out, patches, n, fill_patch, (void *)patches, &opts),
+		       UZ_ERR_USAGE);
+		opts.fill_missing = true;
+		UT_OK(uz_dump_write(dump, out, patches, n, fill_patch, (void *)patches, &opts));
+		uz_dump_close(dump);
+		UT_OK(uz_dump_open(out, &dump));
+		UT_VERIFY(&d, dump, patches, n, fill_patch, (void *)patches);
+		uz_dump_close(dump);
+		free(in);
+		free(out);
+	}
+}
+
+/* zram-keep keeps a flattened FILTERED flattened (-F output to a pipe): the
+ * flattened output reads back as the same dump, and `-` means stdout. */
+UT_TEST(write_flattened_output)
+{
+	struct uz_synth_desc d;
+	desc_init(&d, UZ_COMPRESS_ZLIB);
+	d.flatten = true;
+	char *in = tmp_path("flat-in.kdump"), *out = tmp_path("flat-out.kdump");
+	UT_OK(uz_synth_write(&d, in));
+	static const struct uz_page_patch patches[] = { { 0x003 }, { 0x038 }, { 0x0a0 }, { 0x9000 } };
+	size_t n = sizeof(patches) / sizeof(patches[0]);
+	struct uz_dump *dump;
+	UT_OK(uz_dump_open(in, &dump));
+	UT_ASSERT_EQ(uz_dump_format(dump), UZ_DUMP_FLAT);
+	struct uz_dump_write_options opts;
+	uz_dump_write_options_init(dump, &opts);
+	opts.fill_missing = true;
+	opts.flattened = true;
+	UT_OK(uz_dump_write(dump, out, patches, n, fill_patch, (void *)patches, &opts));
+	opts.flattened = false;
+	UT_ERR(uz_dump_write(dump, "-", patches, n, fill_patch, (void *)patches, &opts), UZ_ERR_USAGE);
+	uz_dump_close(dump);
+	UT_OK(uz_dump_open(out, &dump));
+	UT_ASSERT_EQ(uz_dump_format(dump), UZ_DUMP_FLAT);
+	UT_ASSERT_EQ(uz_dump_contents_format(dump), UZ_DUMP_KDUMP);
+	UT_VERIFY(&d, dump, patches, n, fill_patch, (void *)patches);
+	uz_dump_close(dump);
+	struct stat st;
+	UT_ASSERT(stat(out, &st) == 0 && (st.st_mode & 0777) == 0600);
+	free(in);
+	free(out);
+}
+
+UT_MAIN(UT_CASE(open_stdin_pipe_and_file), UT_CASE(write_flattened_output),
+	UT_CASE(write_fills_missing_pages),
 	UT_CASE(split_set_reads_as_one_dump),
 	UT_CASE(convert_kdump_to_elf), UT_CASE(convert_kdump_to_elf_kernel_text),
 	UT_CASE(convert_elf_to_kdump_every_compression), UT_CASE(convert_elf_to_kdump_shares_zero_page),
