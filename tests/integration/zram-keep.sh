@@ -120,6 +120,15 @@ for set in $sets; do
     [ "$n" = 0 ] && echo "PASS keep-$tag-kdump-complete: zram-needed finds no needed page missing (before: $(lacking "$orig" "$filtered"))" \
                  || echo "FAIL keep-$tag-kdump-complete: zram-needed says $n needed pages still missing"
     unzram_and_check "keep-$tag-kdump" "$work/f.kdump" "$fx"
+    # makedumpfile itself accepts the output: re-filter it (x86_64 only).
+    if [ "$arch" = x86_64 ] && command -v makedumpfile >/dev/null; then
+      if makedumpfile -d 31 -c "$work/f.kdump" "$work/re.kdump" >"$work/mdf.log" 2>&1; then
+        echo "PASS keep-$tag-refilter: makedumpfile -d 31 re-filters zram-keep's output"
+      else
+        echo "FAIL keep-$tag-refilter: makedumpfile: $(tail -n 3 "$work/mdf.log" | tr '\n' ' ')"
+      fi
+      rm -f "$work/re.kdump"
+    fi
   else
     echo "FAIL keep-$tag-kdump: exit $?: $(tail -n 3 "$work/keep.log" | tr '\n' ' ')"
   fi
