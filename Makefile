@@ -45,7 +45,10 @@ FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 HELPER_SRC   := $(sort $(wildcard tests/tools/*.c))
 HELPER_BIN   := $(HELPER_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 
-PROGRAMS := $(if $(POSTPROC_SRC),$(BUILD)/vmcore-unzram) $(if $(FILTER_SRC),$(BUILD)/zram-keep)
+FRONTEND_SRC := $(sort $(wildcard filter/frontend/*.c))
+
+PROGRAMS := $(if $(POSTPROC_SRC),$(BUILD)/vmcore-unzram) $(if $(FILTER_SRC),$(BUILD)/zram-keep) \
+	$(if $(FRONTEND_SRC),$(BUILD)/makedumpfile-zram)
 
 .SECONDARY:
 .PHONY: all check unit demo bench fuzz install clean setup
@@ -64,6 +67,11 @@ $(BUILD)/vmcore-unzram: $(POSTPROC_SRC:%.c=$(BUILD)/%.o) $(LIBUZ)
 
 $(BUILD)/zram-keep: $(FILTER_SRC:%.c=$(BUILD)/%.o) $(LIBUZ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The makedumpfile front-end runs in kdump environments: only lib/error from
+# libuz, and none of the dump libraries' shared objects.
+$(BUILD)/makedumpfile-zram: $(FRONTEND_SRC:%.c=$(BUILD)/%.o) $(LIBUZ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBUZ)
 	@mkdir -p $(dir $@)
