@@ -1,4 +1,4 @@
-/* inspect.c - --ps, --vtop and --zram-info (see inspect.h). */
+/* inspect.c - --ps, --vtop, --zram-info, --slot and --vaddr (see inspect.h). */
 #include "inspect.h"
 
 #include <inttypes.h>
@@ -20,6 +20,16 @@ static struct uz_error *session_open(const char *path, const struct uz_kernel_op
 	memset(s, 0, sizeof(*s));
 	UZ_TRY(uz_dump_open(path, &s->dump));
 	return uz_kernel_open(s->dump, kopts, &s->k);
+}
+
+/* Opens the zram model and attaches the --backing-dev images. */
+static struct uz_error *model_open(struct session *s, const struct uz_backing_images *bk,
+				   struct uz_zram_model **m)
+{
+	UZ_TRY(uz_zram_model_open(s->k, m));
+	for (size_t i = 0; bk && i < bk->n; i++)
+		UZ_TRY(uz_error_wrap(uz_zram_attach_backing(*m, bk->devs[i], bk->images[i]), "--backing-dev"));
+	return NULL;
 }
 
 static void session_close(struct session *s)
@@ -186,9 +196,24 @@ static void zram_info_text(struct uz_zram_model *m, const struct uz_zram_device_
 		printf(", swap type %d", d->swap_type);
 	else
 		printf(", not swap");
-	if (d->backing_dev)
-		printf(", backing device");
 	printf("\n");
+	if (d->backing_dev) {
+		printf("  backing device %s", d->backing_name[0] ? d->backing_name : "(name not in the dump)");
+		if (d->backing_known)
+			printf(": %" PRIu64 " blocks of %" PRIu64 " bytes", d->backing_nr_pages, page_size);
+		if (st->backing_bitmap_read)
+			printf(", %" PRIu64 " in use (bitmap)", st->backing_blocks_used);
+		if (d->valid_bd_count)
+			printf(", kernel bd_count %" PRIu64, d->bd_count);
+		printf("\n");
+		if (d->backing_image) {
+			printf("  image %s: %" PRIu64 " bytes", d->backing_image, d->backing_image_size);
+			if (d->backing_known && d->backing_image_size < d->backing_nr_pages * page_size)
+				printf(", SHORTER than the %" PRIu64 " bytes the kernel recorded: blocks past its end cannot be read",
+				       d->backing_nr_pages * page_size);
+			printf("\n");
+		}
+	}
 	printf("  slots: %" PRIu64 " stored (%" PRIu64 " uncompressed), %" PRIu64 " same-filled (%" PRIu64
 	       " zero), %" PRIu64 " written back, %" PRIu64 " empty",
 	       st->stored, st->huge, st->same_filled, st->same_filled_zero, st->written_back, st->empty);
@@ -207,11 +232,10 @@ static void zram_info_text(struct uz_zram_model *m, const struct uz_zram_device_
 	       d->mm_stat.mem_used_total, d->mm_stat.same_pages, d->mm_stat.huge_pages,
 	       d->mm_stat.pages_stored);
 	(void)m;
-	(void)page_size;
 }
 
 static void zram_info_json(struct json *j, const struct uz_zram_device_info *d,
-			   const struct uz_zram_slot_stats *st)
+			   const struct uz_zram_slot_stats *st, uint64_t page_size)
 {
 	json_begin_object(j);
 	json_key(j, "name"); json_string(j, d->name);
@@ -229,6 +253,28 @@ static void zram_info_json(struct json *j, const struct uz_zram_device_info *d,
 	json_end_array(j);
 	json_key(j, "swap_type"); json_int(j, d->swap_type);
 	json_key(j, "backing_device"); json_bool(j, d->backing_dev != 0);
+	if (d->backing_dev) {
+		json_key(j, "backing");
+		json_begin_object(j);
+		json_key(j, "name"); if (d->backing_name[0]) json_string(j, d->backing_name); else json_null(j);
+		json_key(j, "file"); json_hex(j, d->backing_dev);
+		json_key(j, "bdev"); json_hex(j, d->backing_bdev);
+		if (d->backing_known) {
+			json_key(j, "nr_pages"); json_uint(j, d->backing_nr_pages);
+			json_key(j, "block_size"); json_uint(j, page_size);
+		}
+		if (st->backing_bitmap_read) {
+			json_key(j, "blocks_used"); json_uint(j, st->backing_blocks_used);
+		}
+		if (d->valid_bd_count) {
+			json_key(j, "bd_count"); json_uint(j, d->bd_count);
+		}
+		if (d->backing_image) {
+			json_key(j, "image"); json_string(j, d->backing_image);
+			json_key(j, "image_size"); json_uint(j, d->backing_image_size);
+		}
+		json_end_object(j);
+	}
 	json_key(j, "slot_kinds");
 	json_begin_object(j);
 	json_key(j, "stored"); json_uint(j, st->stored);
@@ -258,13 +304,14 @@ static void zram_info_json(struct json *j, const struct uz_zram_device_info *d,
 	json_end_object(j);
 }
 
-struct uz_error *uz_inspect_zram(const char *dump_path, const struct uz_kernel_options *kopts, bool json)
+struct uz_error *uz_inspect_zram(const char *dump_path, const struct uz_kernel_options *kopts,
+				 const struct uz_backing_images *bk, bool json)
 {
 	struct session s;
 	struct uz_zram_model *m = NULL;
 	struct uz_error *err = session_open(dump_path, kopts, &s);
 	if (!err)
-		err = uz_zram_model_open(s.k, &m);
+		err = model_open(&s, bk, &m);
 	struct json j;
 	if (!err && json) {
 		json_init(&j, stdout);
@@ -279,7 +326,7 @@ struct uz_error *uz_inspect_zram(const char *dump_path, const struct uz_kernel_o
 		if (err)
 			break;
 		if (json)
-			zram_info_json(&j, uz_zram_device(m, i), &st);
+			zram_info_json(&j, uz_zram_device(m, i), &st, uz_kernel_page_size(s.k));
 		else
 			zram_info_text(m, uz_zram_device(m, i), &st, uz_kernel_page_size(s.k));
 	}
@@ -325,7 +372,7 @@ static void json_page(struct json *j, const uint8_t *p, uint64_t n)
 }
 
 static void describe_slot(const struct uz_zram_model *m, const struct uz_slot_result *res,
-			  struct json *j)
+			  uint64_t page_size, struct json *j)
 {
 	const struct uz_zram_device_info *d = res->device >= 0 ? uz_zram_device(m, (size_t)res->device) : NULL;
 	const char *src = uz_slot_source_name(res->source);
@@ -348,6 +395,11 @@ static void describe_slot(const struct uz_zram_model *m, const struct uz_slot_re
 			json_key(j, "fill_word"); json_hex(j, res->fill_word);
 		} else if (res->source == UZ_SRC_SWAPCACHE) {
 			json_key(j, "swapcache_pfn"); json_hex(j, res->swapcache_pfn);
+		} else if (res->source == UZ_SRC_BACKING_DEV) {
+			json_key(j, "backing_block"); json_uint(j, res->backing_block);
+			json_key(j, "backing_offset"); json_uint(j, res->backing_block * page_size);
+			json_key(j, "image"); json_string(j, d && d->backing_image ? d->backing_image : "");
+			json_key(j, "bitmap_checked"); json_bool(j, !res->bitmap_unchecked);
 		}
 		return;
 	}
@@ -365,6 +417,11 @@ static void describe_slot(const struct uz_zram_model *m, const struct uz_slot_re
 		printf(", every word 0x%" PRIx64, res->fill_word);
 	} else if (res->source == UZ_SRC_SWAPCACHE) {
 		printf(", page at PFN 0x%" PRIx64, res->swapcache_pfn);
+	} else if (res->source == UZ_SRC_BACKING_DEV) {
+		printf(", written back to block %" PRIu64 " of %s; read from byte %" PRIu64 " of %s%s",
+		       res->backing_block, d && d->backing_name[0] ? d->backing_name : "the backing device",
+		       res->backing_block * page_size, d && d->backing_image ? d->backing_image : "?",
+		       res->bitmap_unchecked ? " (bitmap not in the dump: block use unchecked)" : "");
 	}
 	printf("\n");
 }
@@ -380,7 +437,7 @@ static struct uz_error *show_swap_entry(struct uz_zram_model *m, uint32_t type, 
 	struct uz_error *err = page ? uz_zram_resolve(m, ctx, type, offset, page, &res)
 				    : uz_error_create(UZ_ERR_NOMEM, "out of memory");
 	if (!err) {
-		describe_slot(m, &res, j);
+		describe_slot(m, &res, page_size, j);
 		if (j) {
 			json_key(j, "data");
 			json_page(j, page, page_size);
@@ -394,13 +451,13 @@ static struct uz_error *show_swap_entry(struct uz_zram_model *m, uint32_t type, 
 }
 
 struct uz_error *uz_inspect_slot(const char *dump_path, const struct uz_kernel_options *kopts,
-				 const char *device, uint64_t offset, bool json)
+				 const struct uz_backing_images *bk, const char *device, uint64_t offset, bool json)
 {
 	struct session s;
 	struct uz_zram_model *m = NULL;
 	struct uz_error *err = session_open(dump_path, kopts, &s);
 	if (!err)
-		err = uz_zram_model_open(s.k, &m);
+		err = model_open(&s, bk, &m);
 	const struct uz_zram_device_info *d = NULL;
 	for (size_t i = 0; !err && i < uz_zram_device_count(m); i++)
 		if (strcmp(uz_zram_device(m, i)->name, device) == 0)
@@ -428,7 +485,7 @@ struct uz_error *uz_inspect_slot(const char *dump_path, const struct uz_kernel_o
 }
 
 struct uz_error *uz_inspect_vaddr(const char *dump_path, const struct uz_kernel_options *kopts,
-				  int32_t pid, uint64_t vaddr, bool json)
+				  const struct uz_backing_images *bk, int32_t pid, uint64_t vaddr, bool json)
 {
 	struct session s;
 	struct uz_zram_model *m = NULL;
@@ -472,7 +529,7 @@ struct uz_error *uz_inspect_vaddr(const char *dump_path, const struct uz_kernel_
 		}
 		free(page);
 	} else if (info.kind == UZ_PTE_SWAP) {
-		err = uz_zram_model_open(s.k, &m);
+		err = model_open(&s, bk, &m);
 		if (!err) {
 			if (json) {
 				json_key(&j, "swap_type"); json_uint(&j, info.swap_type);

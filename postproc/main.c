@@ -43,6 +43,10 @@ static const char usage_text[] =
 	"      --comm=NAME         only processes with this command name (repeatable)\n"
 	"      --report=FILE       write a JSON report of every PTE and the totals\n"
 	"                          (- for standard output)\n"
+	"      --backing-dev=ZRAM=IMAGE  read pages that zram device ZRAM (zram5) wrote\n"
+	"                          back from IMAGE, a copy of its backing device (file\n"
+	"                          or block device); repeatable; also for --slot, --vaddr\n"
+	"                          and --zram-info\n"
 	"      --verify            check that OUT differs from IN only as its record says\n"
 	"      --ps                list the tasks of DUMP, like crash's ps\n"
 	"      --vtop=PID:ADDR     translate a user address of a process, like crash's vtop\n"
@@ -62,7 +66,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_VMLINUX = 256, OPT_IN_PLACE, OPT_STRICT, OPT_COMM, OPT_REPORT, OPT_VERIFY,
-	OPT_PS, OPT_VTOP, OPT_ZRAM_INFO, OPT_JSON, OPT_SLOT, OPT_VADDR,
+	OPT_PS, OPT_VTOP, OPT_ZRAM_INFO, OPT_JSON, OPT_SLOT, OPT_VADDR, OPT_BACKING_DEV,
 };
 
 static const struct option long_options[] = {
@@ -83,6 +87,7 @@ static const struct option long_options[] = {
 	{ "slot", required_argument, NULL, OPT_SLOT },
 	{ "vaddr", required_argument, NULL, OPT_VADDR },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "backing-dev", required_argument, NULL, OPT_BACKING_DEV },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -157,6 +162,27 @@ static struct uz_error *parse_vtop(const char *s, int32_t *pid, uint64_t *addr)
 	return NULL;
 }
 
+/* --backing-dev zramN=IMAGE: appends the device name (a copy) and the image
+ * path (pointing into arg) to the arrays. */
+static struct uz_error *parse_backing(char *arg, char ***devs, char ***images, size_t *n)
+{
+	char *eq = strchr(arg, '=');
+	if (!eq || eq == arg || !eq[1])
+		return uz_error_create(UZ_ERR_USAGE, "--backing-dev: expected ZRAM=IMAGE (zram5=backing.img), got '%s'", arg);
+	char **nd = realloc(*devs, (*n + 1) * sizeof(**devs));
+	if (nd)
+		*devs = nd;
+	char **ni = nd ? realloc(*images, (*n + 1) * sizeof(**images)) : NULL;
+	if (ni)
+		*images = ni;
+	char *dev = ni ? strndup(arg, (size_t)(eq - arg)) : NULL;
+	if (!dev)
+		return uz_error_create(UZ_ERR_NOMEM, "out of memory");
+	(*devs)[*n] = dev;
+	(*images)[(*n)++] = eq + 1;
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct uz_rewrite_options o;
@@ -170,6 +196,8 @@ int main(int argc, char **argv)
 	uint64_t slot_offset = 0;
 	int32_t *pids = NULL;
 	char **comms = NULL;
+	char **bk_devs = NULL, **bk_images = NULL;
+	size_t n_bk = 0;
 	struct uz_error *err = NULL;
 	int c;
 
@@ -240,6 +268,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case OPT_JSON: json = true; break;
+		case OPT_BACKING_DEV: err = parse_backing(optarg, &bk_devs, &bk_images, &n_bk); break;
 		case 'q': o.quiet = true; break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -254,6 +283,10 @@ int main(int argc, char **argv)
 	}
 	o.pids = pids;
 	o.comms = comms;
+	o.backing_devs = bk_devs;
+	o.backing_images = bk_images;
+	o.n_backing = n_bk;
+	const struct uz_backing_images bk = { bk_devs, bk_images, n_bk };
 	int nargs = argc - optind;
 	if (!err) {
 		int want = (mode == MODE_REWRITE || mode == MODE_VERIFY) ? 2 : 1;
@@ -285,17 +318,21 @@ int main(int argc, char **argv)
 			err = uz_inspect_vtop(argv[optind], &o.kernel, vtop_pid, vtop_addr, json);
 			break;
 		case MODE_ZRAM_INFO:
-			err = uz_inspect_zram(argv[optind], &o.kernel, json);
+			err = uz_inspect_zram(argv[optind], &o.kernel, &bk, json);
 			break;
 		case MODE_SLOT:
-			err = uz_inspect_slot(argv[optind], &o.kernel, slot_dev, slot_offset, json);
+			err = uz_inspect_slot(argv[optind], &o.kernel, &bk, slot_dev, slot_offset, json);
 			break;
 		case MODE_VADDR:
-			err = uz_inspect_vaddr(argv[optind], &o.kernel, vtop_pid, vtop_addr, json);
+			err = uz_inspect_vaddr(argv[optind], &o.kernel, &bk, vtop_pid, vtop_addr, json);
 			break;
 		}
 	}
 	free(pids);
 	free(comms);
+	for (size_t i = 0; i < n_bk; i++)
+		free(bk_devs[i]);
+	free(bk_devs);
+	free(bk_images);
 	return err ? fail(err) : 0;
 }

@@ -25,54 +25,77 @@ struct record {
 	struct vec changes;   /* struct pte_change, sorted by at */
 };
 
-static int cmp_change(const void *a, const void *b)
+static uint64_t get_le64(const uint8_t *p)
 {
-	const struct pte_change *x = a, *y = b;
-	return (x->at > y->at) - (x->at < y->at);
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
 }
 
-static struct uz_error *parse_record(const char *text, size_t len, struct record *rec)
+static bool get_uleb(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
+		uint8_t byte = *(*p)++;
+		v |= (uint64_t)(byte & 0x7f) << shift;
+		if (!(byte & 0x80)) {
+			*out = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Adds the zigzag-encoded signed delta at *p to *value. */
+static bool get_delta(const uint8_t **p, const uint8_t *end, uint64_t *value)
+{
+	uint64_t z;
+	if (!get_uleb(p, end, &z))
+		return false;
+	*value += (z >> 1) ^ (uint64_t)-(int64_t)(z & 1);
+	return true;
+}
+
+/* Format 2 (docs/record.md): only what --verify needs is kept. */
+static struct uz_error *parse_record(const void *desc, size_t len, struct record *rec)
 {
 	vec_init(&rec->changes, sizeof(struct pte_change));
 	rec->first_frame = rec->n_frames = 0;
-	bool have_frames = false;
-	char *copy = strndup(text, len);
-	if (!copy)
-		return uz_error_create(UZ_ERR_NOMEM, "out of memory");
+	const size_t magic = sizeof(UZ_RECORD_MAGIC) - 1;
+	const uint8_t *p = desc, *end = p + len;
+	if (len < magic || memcmp(p, UZ_RECORD_MAGIC, magic) != 0)
+		return uz_error_create(UZ_ERR_FORMAT, "rewrite record: unknown header '%.*s' (not format 2)",
+				       (int)(len < magic ? len : magic - 1), (const char *)desc);
+	p += magic;
+	if (end - p < 32)
+		return uz_error_create(UZ_ERR_FORMAT, "rewrite record: truncated header");
+	rec->first_frame = get_le64(p);
+	rec->n_frames = get_le64(p + 8);
+	uint64_t n_mms = get_le64(p + 16), n_ptes = get_le64(p + 24);
+	p += 32;
+	if (n_mms > (uint64_t)(end - p) / 32)
+		return uz_error_create(UZ_ERR_FORMAT, "rewrite record: %" PRIu64 " mms do not fit", n_mms);
+	p += n_mms * 32;
+	/* Each entry takes at least 6 bytes. */
+	if (n_ptes > (uint64_t)(end - p) / 6)
+		return uz_error_create(UZ_ERR_FORMAT, "rewrite record: %" PRIu64 " PTEs do not fit", n_ptes);
+	struct pte_change c = { 0, 0, 0 };
+	uint64_t vaddr = 0, mm_index;
 	struct uz_error *err = NULL;
-	unsigned lineno = 0;
-	char *save = NULL;
-	for (char *line = strtok_r(copy, "\n", &save); line && !err; line = strtok_r(NULL, "\n", &save)) {
-		lineno++;
-		if (lineno == 1) {
-			if (strncmp(line, "vmcore-unzram ", 14) != 0 || !strstr(line, " record 1"))
-				err = uz_error_create(UZ_ERR_FORMAT, "rewrite record: unknown header '%.60s'", line);
-			continue;
-		}
-		if (strncmp(line, "frames ", 7) == 0) {
-			if (sscanf(line, "frames %" SCNx64 " %" SCNu64, &rec->first_frame, &rec->n_frames) != 2)
-				err = uz_error_create(UZ_ERR_FORMAT, "rewrite record line %u: bad frames line", lineno);
-			have_frames = true;
-			continue;
-		}
-		if (strncmp(line, "pte ", 4) != 0)
-			continue;
-		struct pte_change c;
-		char *at = strstr(line, " at=0x"), *old = strstr(line, " old=0x"), *nw = strstr(line, " new=0x");
-		if (!at || !old || !nw ||
-		    sscanf(at, " at=0x%" SCNx64, &c.at) != 1 ||
-		    sscanf(old, " old=0x%" SCNx64, &c.old_pte) != 1 ||
-		    sscanf(nw, " new=0x%" SCNx64, &c.new_pte) != 1) {
-			err = uz_error_create(UZ_ERR_FORMAT, "rewrite record line %u: bad pte line", lineno);
-			break;
-		}
+	for (uint64_t i = 0; i < n_ptes && !err; i++) {
+		uint64_t prev_at = c.at;
+		if (!get_delta(&p, end, &c.at) || !get_delta(&p, end, &c.old_pte) ||
+		    !get_delta(&p, end, &c.new_pte) || !get_delta(&p, end, &vaddr) ||
+		    !get_uleb(&p, end, &mm_index) || p >= end)
+			return uz_error_create(UZ_ERR_FORMAT, "rewrite record: PTE %" PRIu64 " truncated", i);
+		p++;   /* outcome */
+		if (mm_index >= n_mms || (i && c.at <= prev_at))
+			return uz_error_create(UZ_ERR_FORMAT, "rewrite record: PTE %" PRIu64 " out of order or range", i);
 		err = vec_push(&rec->changes, &c);
 	}
-	free(copy);
-	if (!err && !have_frames)
-		err = uz_error_create(UZ_ERR_FORMAT, "rewrite record has no frames line");
-	if (!err)
-		qsort(rec->changes.data, rec->changes.len, sizeof(struct pte_change), cmp_change);
+	if (!err && p != end)
+		err = uz_error_create(UZ_ERR_FORMAT, "rewrite record: %zu bytes after the last PTE", (size_t)(end - p));
 	return err;
 }
 

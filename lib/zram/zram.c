@@ -5,9 +5,13 @@
 #include "zram.h"
 #include "zram_layout.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_DICT_BYTES (64u << 20)      /* larger zram dictionaries are refused */
 #define PROBE_SLOTS 4                   /* stored slots used to settle _PFN_BITS */
@@ -24,6 +28,13 @@ struct layout {
 	struct uz_member zram_table, zram_pool, zram_disk, zram_disksize, zram_limit_pages;
 	struct uz_member zram_compressor, zram_comp_algs, zram_params, zram_backing_dev;
 	bool has_compressor, has_comp_algs, has_params, has_backing_dev;
+	/* CONFIG_ZRAM_WRITEBACK: bdev, bitmap, nr_pages, stats.bd_count */
+	struct uz_member zram_bdev, zram_bitmap, zram_nr_pages, st_bd_count;
+	bool has_wb_bitmap, has_bd_count;
+	/* backing_dev's path: struct file -> path -> dentry/vfsmount -> mount */
+	struct uz_member file_dentry, file_mnt, dentry_parent, dentry_name;
+	struct uz_member vfsmount_root, mount_mnt, mount_parent, mount_mountpoint;
+	bool has_file_path, has_mounts;
 	unsigned n_comps;
 	uint64_t params_size;
 	struct uz_member params_dict, params_dict_sz, params_winbits;
@@ -78,6 +89,8 @@ struct device {
 	bool obj_ok;
 	char obj_why[256];              /* why obj_ok is false */
 	char problem[256];              /* why the device cannot be read at all */
+	int backing_fd;                 /* attached image, -1 if none */
+	char *backing_path;
 };
 
 struct area_priv {
@@ -195,6 +208,7 @@ const char *uz_slot_source_name(enum uz_slot_source s)
 	case UZ_SRC_SAME_FILLED: return "same-filled";
 	case UZ_SRC_ZEROMAP: return "zeromap";
 	case UZ_SRC_EMPTY: return "empty";
+	case UZ_SRC_BACKING_DEV: return "backing-dev";
 	}
 	return "unknown";
 }
@@ -207,6 +221,7 @@ const char *uz_slot_failure_name(enum uz_slot_failure f)
 	case UZ_FAIL_NOT_ZRAM: return "not-zram";
 	case UZ_FAIL_OUT_OF_RANGE: return "out-of-range";
 	case UZ_FAIL_WRITTEN_BACK: return "written-back";
+	case UZ_FAIL_BACKING_IMAGE: return "backing-image";
 	case UZ_FAIL_METADATA_MISSING: return "metadata-missing";
 	case UZ_FAIL_INVALID_LOCATION: return "invalid-location";
 	case UZ_FAIL_DECOMPRESS_FAILED: return "decompress-failed";
@@ -285,6 +300,21 @@ static struct uz_error *zram_layout_init(struct uz_zram_model *m)
 					    &L->params_winbits);
 	}
 	L->has_backing_dev = opt_member(k, "struct zram", "backing_dev", &L->zram_backing_dev);
+	L->has_wb_bitmap = L->has_backing_dev &&
+			   opt_member(k, "struct zram", "bdev", &L->zram_bdev) &&
+			   opt_member(k, "struct zram", "bitmap", &L->zram_bitmap) &&
+			   opt_member(k, "struct zram", "nr_pages", &L->zram_nr_pages);
+	L->has_bd_count = opt_member(k, "struct zram", "stats.bd_count", &L->st_bd_count);
+	L->has_file_path = L->has_backing_dev &&
+			   opt_member(k, "struct file", "f_path.dentry", &L->file_dentry) &&
+			   opt_member(k, "struct file", "f_path.mnt", &L->file_mnt) &&
+			   opt_member(k, "struct dentry", "d_parent", &L->dentry_parent) &&
+			   opt_member(k, "struct dentry", "d_name.name", &L->dentry_name);
+	L->has_mounts = L->has_file_path &&
+			opt_member(k, "struct vfsmount", "mnt_root", &L->vfsmount_root) &&
+			opt_member(k, "struct mount", "mnt", &L->mount_mnt) &&
+			opt_member(k, "struct mount", "mnt_parent", &L->mount_parent) &&
+			opt_member(k, "struct mount", "mnt_mountpoint", &L->mount_mountpoint);
 	UZ_TRY(member(k, "struct zram", "stats.compr_data_size", &L->st_compr));
 	UZ_TRY(member(k, "struct zram", "stats.same_pages", &L->st_same));
 	UZ_TRY(member(k, "struct zram", "stats.huge_pages", &L->st_huge));
@@ -579,6 +609,104 @@ static void parse_alg(struct uz_zram_device_info *info, unsigned i, const char *
 	uz_error_destroy(err);
 }
 
+#define MAX_PATH_DEPTH 32
+
+/* Prepends "/name" to the path being built backwards at buf[*pos..]. */
+static struct uz_error *path_prepend(struct uz_zram_model *m, uint64_t dentry, char *buf,
+				     size_t *pos)
+{
+	uint64_t name_ptr;
+	char name[64];
+	UZ_TRY(uz_kernel_read_u64(m->k, dentry + m->L.dentry_name.offset, &name_ptr));
+	UZ_TRY(uz_kernel_read_string(m->k, name_ptr, name, sizeof(name)));
+	size_t n = strlen(name);
+	if (n + 1 > *pos)
+		return uz_error_create(UZ_ERR_FORMAT, "path too long");
+	*pos -= n;
+	memcpy(buf + *pos, name, n);
+	buf[--*pos] = '/';
+	return NULL;
+}
+
+/* The path of backing_dev's struct file, as the kernel's file_path() (what
+ * /sys/block/zramN/backing_dev shows) would build it: dentry names up to the
+ * mount root, then across mounts to the root mount. */
+static struct uz_error *backing_file_path(struct uz_zram_model *m, uint64_t file, char *out,
+					  size_t out_len)
+{
+	const struct layout *L = &m->L;
+	char buf[256];
+	size_t pos = sizeof(buf) - 1;
+	buf[pos] = 0;
+	uint64_t dentry, mnt;
+	UZ_TRY(uz_kernel_read_u64(m->k, file + L->file_dentry.offset, &dentry));
+	UZ_TRY(uz_kernel_read_u64(m->k, file + L->file_mnt.offset, &mnt));
+	bool top = false;
+	for (int depth = 0; depth < MAX_PATH_DEPTH && !top; depth++) {
+		uint64_t root = 0, parent;
+		if (L->has_mounts && mnt)
+			UZ_TRY(uz_kernel_read_u64(m->k, mnt + L->vfsmount_root.offset, &root));
+		if (L->has_mounts && mnt && dentry == root) {
+			/* struct vfsmount is embedded in struct mount */
+			uint64_t mount = mnt - L->mount_mnt.offset, pmount, mp;
+			UZ_TRY(uz_kernel_read_u64(m->k, mount + L->mount_parent.offset, &pmount));
+			if (!pmount || pmount == mount) {
+				top = true;
+				break;
+			}
+			UZ_TRY(uz_kernel_read_u64(m->k, mount + L->mount_mountpoint.offset, &mp));
+			dentry = mp;
+			mnt = pmount + L->mount_mnt.offset;
+			continue;
+		}
+		UZ_TRY(uz_kernel_read_u64(m->k, dentry + L->dentry_parent.offset, &parent));
+		if (!parent || parent == dentry) {
+			top = true;  /* the root of a file system not reached through mounts */
+			break;
+		}
+		UZ_TRY(path_prepend(m, dentry, buf, &pos));
+		dentry = parent;
+	}
+	if (!top || !buf[pos])
+		return uz_error_create(UZ_ERR_FORMAT, "%s path", top ? "empty" : "too deep a");
+	snprintf(out, out_len, "%s", buf + pos);
+	return NULL;
+}
+
+/* Backing device of a zram device (CONFIG_ZRAM_WRITEBACK); nothing here is
+ * fatal: a name or bitmap the dump lacks only leaves it unknown. */
+static void open_backing(struct uz_zram_model *m, const uint8_t *z, struct uz_zram_device_info *info)
+{
+	const struct layout *L = &m->L;
+	if (!info->backing_dev)
+		return;
+	if (L->has_wb_bitmap) {
+		info->backing_bdev = field(z, L->zram_size, &L->zram_bdev);
+		info->backing_bitmap = field(z, L->zram_size, &L->zram_bitmap);
+		info->backing_nr_pages = field(z, L->zram_size, &L->zram_nr_pages);
+		info->backing_known = info->backing_bitmap != 0;
+	}
+	if (L->has_bd_count) {
+		info->bd_count = field(z, L->zram_size, &L->st_bd_count);
+		info->valid_bd_count = true;
+	}
+	struct uz_error *err = L->has_file_path
+		? backing_file_path(m, info->backing_dev, info->backing_name, sizeof(info->backing_name))
+		: uz_error_create(UZ_ERR_NOT_FOUND, "no struct file layout");
+	if (!err)
+		return;
+	uz_error_destroy(err);
+	info->backing_name[0] = 0;
+	uint64_t disk, priv;
+	char name[32];
+	if (info->backing_bdev) {
+		err = read_disk(m, info->backing_bdev, name, &priv, &disk);
+		if (!err && name[0])
+			snprintf(info->backing_name, sizeof(info->backing_name), "%s", name);
+		uz_error_destroy(err);
+	}
+}
+
 static struct uz_error *open_device(struct uz_zram_model *m, uint64_t zram, int id,
 				    struct device *d)
 {
@@ -668,6 +796,7 @@ static struct uz_error *open_device(struct uz_zram_model *m, uint64_t zram, int 
 	}
 	if (L->has_backing_dev)
 		info->backing_dev = field(z, L->zram_size, &L->zram_backing_dev);
+	open_backing(m, z, info);
 	struct uz_zram_mm_stat *st = &info->mm_stat;
 	st->pages_stored = field(z, L->zram_size, &L->st_stored);
 	st->orig_data_size = st->pages_stored << m->page_shift;
@@ -1017,6 +1146,7 @@ struct uz_error *uz_zram_model_open(struct uz_kernel *k, struct uz_zram_model **
 	}
 	for (size_t i = 0; i < w.n; i++) {
 		struct device *d = &m->devs[m->n_devs];
+		d->backing_fd = -1;
 		if ((err = open_device(m, w.zram[i], w.id[i], d))) {
 			/* One unreadable device (e.g. its struct zram filtered out
 			 * of the dump) must not hide the others: keep it with the
@@ -1059,9 +1189,13 @@ void uz_zram_model_close(struct uz_zram_model *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->n_devs; i++)
+	for (size_t i = 0; i < m->n_devs; i++) {
 		for (unsigned j = 0; j < UZ_ZRAM_MAX_COMPS; j++)
 			free(m->devs[i].dict[j]);
+		if (m->devs[i].backing_fd >= 0)
+			close(m->devs[i].backing_fd);
+		free(m->devs[i].backing_path);
+	}
 	free(m->devs);
 	free(m->areas);
 	free(m->apriv);
@@ -1095,6 +1229,111 @@ size_t uz_zram_device_count(const struct uz_zram_model *m) { return m->n_devs; }
 const struct uz_zram_device_info *uz_zram_device(const struct uz_zram_model *m, size_t i)
 {
 	return i < m->n_devs ? &m->devs[i].info : NULL;
+}
+
+/* ---- backing device images ---- */
+
+struct uz_error *uz_zram_attach_backing(struct uz_zram_model *m, const char *device,
+					const char *path)
+{
+	struct device *d = NULL;
+	for (size_t i = 0; i < m->n_devs && !d; i++)
+		if (strcmp(m->devs[i].info.name, device) == 0)
+			d = &m->devs[i];
+	if (!d)
+		return uz_error_create(UZ_ERR_USAGE, "%s: no such zram device in the dump%s", device,
+				       m->have_zram ? "" : " (zram devices unreadable)");
+	if (d->info.problem)
+		return uz_error_create(UZ_ERR_USAGE, "%s: device unreadable: %s", device, d->info.problem);
+	if (!d->info.backing_dev)
+		return uz_error_create(UZ_ERR_USAGE, "%s has no backing device in the dump%s", device,
+				       m->L.has_backing_dev ? "" : " (kernel built without CONFIG_ZRAM_WRITEBACK)");
+	if (d->backing_fd >= 0)
+		return uz_error_create(UZ_ERR_USAGE, "%s: a backing device image is already given (%s)",
+				       device, d->backing_path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return uz_error_errno(errno, "%s backing device image %s", device, path);
+	struct stat st;
+	struct uz_error *err = NULL;
+	off_t end = -1;
+	if (fstat(fd, &st) != 0)
+		err = uz_error_errno(errno, "%s backing device image %s", device, path);
+	else if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		err = uz_error_create(UZ_ERR_USAGE,
+				      "%s backing device image %s is neither a regular file nor a block device",
+				      device, path);
+	else if ((end = lseek(fd, 0, SEEK_END)) < 0)   /* st_size is 0 for block devices */
+		err = uz_error_errno(errno, "%s backing device image %s: size", device, path);
+	if (!err && !(d->backing_path = strdup(path)))
+		err = uz_error_create(UZ_ERR_NOMEM, "out of memory");
+	if (err) {
+		close(fd);
+		return err;
+	}
+	d->backing_fd = fd;
+	d->info.backing_image = d->backing_path;
+	d->info.backing_image_size = (uint64_t)end;
+	return NULL;
+}
+
+/* Checks a written-back slot's block against what the kernel recorded and
+ * reads it from the attached image.  Block 0 is never handed out
+ * (alloc_block_bdev starts at 1 "to confuse zram.handle = 0", 6.1 and
+ * 6.12); a block at or past nr_pages, or whose bitmap bit is clear (free),
+ * cannot hold this slot's page. */
+static struct uz_error *read_backing(struct uz_zram_model *m, const struct device *d,
+				     uint64_t blk, void *page, struct uz_slot_result *res)
+{
+	const struct uz_zram_device_info *info = &d->info;
+	uint64_t ps = m->page_size;
+	if (blk == 0) {
+		res->failure = UZ_FAIL_INCONSISTENT;
+		return uz_error_create(UZ_ERR_FORMAT, "written back to block 0, which zram never allocates");
+	}
+	if (info->backing_known) {
+		if (blk >= info->backing_nr_pages) {
+			res->failure = UZ_FAIL_INCONSISTENT;
+			return uz_error_create(UZ_ERR_FORMAT,
+					       "written back to block %llu, past the %llu blocks the kernel recorded for %s",
+					       (unsigned long long)blk, (unsigned long long)info->backing_nr_pages,
+					       info->backing_name[0] ? info->backing_name : "the backing device");
+		}
+		uint64_t word;
+		struct uz_error *err = uz_kernel_read_u64(m->k, info->backing_bitmap + (blk / 64) * 8, &word);
+		if (err) {
+			/* The image is still the only copy: read it, but say so. */
+			uz_error_destroy(err);
+			res->bitmap_unchecked = true;
+		} else if (!((word >> (blk % 64)) & 1)) {
+			res->failure = UZ_FAIL_INCONSISTENT;
+			return uz_error_create(UZ_ERR_FORMAT,
+					       "written back to block %llu, which the backing device's bitmap says is free",
+					       (unsigned long long)blk);
+		}
+	}
+	if (blk > (UINT64_MAX - ps) / ps || (blk + 1) * ps > info->backing_image_size) {
+		res->failure = UZ_FAIL_BACKING_IMAGE;
+		return uz_error_create(UZ_ERR_FORMAT,
+				       "block %llu (bytes %llu..%llu) is past the end of the image %s (%llu bytes)",
+				       (unsigned long long)blk, (unsigned long long)(blk * ps),
+				       (unsigned long long)(blk * ps + ps - 1), info->backing_image,
+				       (unsigned long long)info->backing_image_size);
+	}
+	uint8_t *p = page;
+	for (uint64_t done = 0; done < ps;) {
+		ssize_t n = pread(d->backing_fd, p + done, ps - done, (off_t)(blk * ps + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			res->failure = UZ_FAIL_BACKING_IMAGE;
+			return uz_error_create(UZ_ERR_FORMAT, "reading block %llu of the image %s: %s",
+					       (unsigned long long)blk, info->backing_image,
+					       n < 0 ? strerror(errno) : "unexpected end of file");
+		}
+		done += (uint64_t)n;
+	}
+	return NULL;
 }
 
 /* ---- per-thread context ---- */
@@ -1307,10 +1546,17 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 		res->source = UZ_SRC_SAME_FILLED;
 		return NULL;
 	case UZ_SLOT_WRITTEN_BACK:
-		return fail(res, UZ_FAIL_WRITTEN_BACK, where,
-			    uz_error_create(UZ_ERR_UNSUPPORTED,
-					    "written back to the backing device (block %llu), not in RAM",
-					    (unsigned long long)sl.handle));
+		res->backing_block = sl.handle;
+		if (d->backing_fd < 0)
+			return fail(res, UZ_FAIL_WRITTEN_BACK, where,
+				    uz_error_create(UZ_ERR_UNSUPPORTED,
+						    "written back to the backing device%s%s (block %llu), not in RAM; no image of it given",
+						    d->info.backing_name[0] ? " " : "", d->info.backing_name,
+						    (unsigned long long)sl.handle));
+		if ((err = read_backing(m, d, sl.handle, page, res)))
+			return fail(res, res->failure, where, err);
+		res->source = UZ_SRC_BACKING_DEV;
+		return NULL;
 	case UZ_SLOT_INCONSISTENT:
 		return fail(res, UZ_FAIL_INCONSISTENT, where,
 			    uz_error_create(UZ_ERR_FORMAT, "table entry handle 0x%llx with size %u",
@@ -1448,6 +1694,22 @@ struct uz_error *uz_zram_device_scan(struct uz_zram_model *m, size_t i,
 		}
 	}
 	free(chunk);
+	if (d->info.backing_known) {
+		/* Blocks in use, to set beside the written-back slots and bd_count. */
+		uint64_t words = (d->info.backing_nr_pages + 63) / 64, used = 0;
+		struct uz_error *err = NULL;
+		for (uint64_t w = 0; w < words && !err; w++) {
+			uint64_t v;
+			err = uz_kernel_read_u64(m->k, d->info.backing_bitmap + w * 8, &v);
+			if (!err && w == words - 1 && d->info.backing_nr_pages % 64)
+				v &= (UINT64_C(1) << (d->info.backing_nr_pages % 64)) - 1;
+			if (!err)
+				used += (uint64_t)__builtin_popcountll(v);
+		}
+		out->backing_bitmap_read = err == NULL;
+		out->backing_blocks_used = err ? 0 : used;
+		uz_error_destroy(err);
+	}
 	/* zeromap of the swap area on this device (6.12+) */
 	int t = d->info.swap_type;
 	if (t >= 0 && m->areas[t].has_zeromap) {

@@ -13,14 +13,18 @@
  * cannot tell are version-table rows in zram_layout.c.  docs/zram-model.md
  * describes the whole path.
  *
+ * Also owns reading written-back slots from an image of a device's backing
+ * device that the caller attaches (uz_zram_attach_backing), checked against
+ * what the dump still knows (nr_pages, the block bitmap).
+ *
  * Does not own: PTE decoding and page-table walks (lib/kernel), reading the
- * dump (lib/dump), decompressing (lib/codec), zswap, reading written-back
- * slots from a backing device (not in the dump), rewriting anything.
+ * dump (lib/dump), decompressing (lib/codec), zswap, rewriting anything.
  *
  * Threads: the model is read-only after uz_zram_model_open().  Each thread
  * that resolves pages needs its own struct uz_zram_ctx (decompressors and
  * scratch buffers); reads go through the struct uz_kernel, so concurrent use
- * is only as safe as that is.
+ * is only as safe as that is.  Backing images are read with pread(), and
+ * attached before any ctx is created.
  */
 #ifndef UZ_ZRAM_H
 #define UZ_ZRAM_H
@@ -112,6 +116,19 @@ struct uz_zram_device_info {
 	size_t dict_len[UZ_ZRAM_MAX_COMPS];        /* 6.12+ params[prio].dict_sz */
 	int deflate_winbits[UZ_ZRAM_MAX_COMPS];    /* 6.18+ params, else 0 */
 	uint64_t backing_dev;        /* struct file * of the writeback device, 0 if none */
+	/* CONFIG_ZRAM_WRITEBACK (zram_drv.h 6.1, 6.12): struct zram bdev,
+	 * bitmap, nr_pages; valid only when backing_dev != 0. */
+	char backing_name[128];      /* path of backing_dev as far as the dump tells
+					("/dev/vdb"), or its disk name; "" if unknown */
+	uint64_t backing_bdev;       /* struct block_device * */
+	uint64_t backing_bitmap;     /* unsigned long *: bit set = block in use */
+	uint64_t backing_nr_pages;   /* device size in pages when it was attached */
+	bool backing_known;          /* bitmap and nr_pages read from the types */
+	uint64_t bd_count;           /* stats.bd_count: blocks in use, per the kernel */
+	bool valid_bd_count;
+	/* The image attached with uz_zram_attach_backing, or NULL. */
+	const char *backing_image;
+	uint64_t backing_image_size; /* bytes */
 	int swap_type;               /* -1 if not used as swap */
 	unsigned pfn_bits;           /* zsmalloc _PFN_BITS found by probing, 0 if unknown */
 	const char *problem;         /* NULL, or why the device cannot be read (its
@@ -123,6 +140,18 @@ struct uz_zram_device_info {
 size_t uz_zram_device_count(const struct uz_zram_model *m);
 const struct uz_zram_device_info *uz_zram_device(const struct uz_zram_model *m, size_t i);
 
+/* Attach an image (regular file or block device, read-only) of the backing
+ * device of zram device `device` ("zram5").  From then on uz_zram_resolve
+ * reads that device's written-back slots from byte block * PAGE_SIZE of the
+ * image (zram_drv.c 6.1/6.12: bi_sector = blk_idx * (PAGE_SIZE >> 9), page
+ * stored uncompressed).  Fails with UZ_ERR_USAGE if the device is unknown,
+ * has no backing device in the dump, already has an image, or the image is
+ * neither a regular file nor a block device; UZ_ERR_IO if it cannot be
+ * opened.  A short image is accepted: blocks past its end fail one by one
+ * (backing_image_size against backing_nr_pages tells the caller). */
+struct uz_error *uz_zram_attach_backing(struct uz_zram_model *m, const char *device,
+					const char *path);
+
 /* ---- resolving a swap entry ---- */
 
 enum uz_slot_source {
@@ -132,6 +161,7 @@ enum uz_slot_source {
 	UZ_SRC_SAME_FILLED,      /* zram same-filled slot: fill_word repeated */
 	UZ_SRC_ZEROMAP,          /* 6.12+ si->zeromap bit: zero page, never in zram */
 	UZ_SRC_EMPTY,            /* zram slot empty: the kernel reads it as zeros */
+	UZ_SRC_BACKING_DEV,      /* written-back slot read from the attached image */
 };
 const char *uz_slot_source_name(enum uz_slot_source s);
 
@@ -140,7 +170,10 @@ enum uz_slot_failure {
 	UZ_FAIL_NOT_SWAP,            /* special entry or unused type (§1.4) */
 	UZ_FAIL_NOT_ZRAM,            /* swap area is a disk or file, data not in RAM */
 	UZ_FAIL_OUT_OF_RANGE,        /* offset 0 (header) or past the device/area */
-	UZ_FAIL_WRITTEN_BACK,        /* slot was written back to zram's backing device */
+	UZ_FAIL_WRITTEN_BACK,        /* slot was written back to zram's backing device
+					and no image of it is attached */
+	UZ_FAIL_BACKING_IMAGE,       /* the attached image cannot supply the block
+					(past its end, read error) */
 	UZ_FAIL_METADATA_MISSING,    /* a page we need is not in the dump (filtered) */
 	UZ_FAIL_INVALID_LOCATION,    /* a decoded location failed validation */
 	UZ_FAIL_DECOMPRESS_FAILED,   /* codec rejected the stream */
@@ -169,7 +202,10 @@ struct uz_slot_result {
 					    same bytes unless empty (then we fail) */
 	bool zeromap_unreadable;         /* zeromap word filtered out: went by the zram slot
 					    (same bytes: a zeromap page has an empty slot) */
-	uint64_t handle;                 /* zsmalloc handle */
+	uint64_t handle;                 /* zsmalloc handle; block index if written back */
+	uint64_t backing_block;          /* written back: block on the backing device */
+	bool bitmap_unchecked;           /* written back: the bitmap word was not in the
+					    dump, so "block in use" was not checked */
 	uint64_t obj_pfn;                /* page where the object starts */
 	uint32_t obj_idx;
 	uint32_t obj_offset;             /* object start within obj_pfn's page */
@@ -217,6 +253,8 @@ struct uz_zram_slot_stats {
 	uint64_t stored_bytes;       /* sum of sizes of stored objects (= compr_data_size) */
 	uint64_t inconsistent;
 	uint64_t unreadable;         /* slots whose table page is not in the dump */
+	uint64_t backing_blocks_used;   /* bits set in the backing bitmap */
+	bool backing_bitmap_read;       /* false: no backing device or bitmap not in the dump */
 	uint64_t zeromap;            /* swap-side zeromap bits (6.12+), if swap */
 };
 

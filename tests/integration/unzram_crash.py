@@ -252,37 +252,64 @@ def first_difference(a, b):
 
 # ---- the VMCOREUNZRAM note ------------------------------------------------
 
-PTE_LINE = re.compile(r"^pte (\d+) (\S+) mm=(0x[0-9a-f]+) vaddr=(0x[0-9a-f]+) at=(0x[0-9a-f]+) "
-                      r"old=(0x[0-9a-f]+) new=(0x[0-9a-f]+) (\S+) (\S+)$")
+RECORD_MAGIC = b"vmcore-unzram record 2\n"
+OUTCOMES = ["zram", "swapcache", "same-filled", "zeromap", "backing-dev"]   # enum uz_outcome order
 
 
 def read_note(path):
-    """(frames [(first pfn, count)], ptes [dict]) from the VMCOREUNZRAM note.
-    Found by its name; the 12-byte ELF note header before the name must
-    say namesz 13, so a stray string does not count."""
+    """(frames [(first pfn, count)], ptes [dict]) from the VMCOREUNZRAM note
+    (record format 2, docs/record.md).  Found by its name; the 12-byte ELF
+    note header before the name must say namesz 13, so a stray string does
+    not count."""
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
         pos = m.find(b"VMCOREUNZRAM\0")
         while pos >= 12:
             namesz, descsz, _ = struct.unpack("<III", m[pos - 12:pos])
             if namesz == 13:
-                text = m[pos + 16:pos + 16 + descsz].rstrip(b"\0").decode()
+                desc = bytes(m[pos + 16:pos + 16 + descsz])
                 break
             pos = m.find(b"VMCOREUNZRAM\0", pos + 1)
         else:
             raise ValueError(f"{path}: no VMCOREUNZRAM note")
-    frames, ptes = [], []
-    for line in text.splitlines():
-        if line.startswith("frames "):
-            _, first, count = line.split()
-            frames.append((int(first, 16), int(count)))
-        elif line.startswith("pte "):
-            m = PTE_LINE.match(line)
-            if not m:
-                raise ValueError(f"{path}: VMCOREUNZRAM note: bad line {line!r}")
-            tgid, comm, mm, vaddr, at, old, new, outcome, source = m.groups()
-            ptes.append({"tgid": int(tgid), "comm": comm, "mm": int(mm, 16), "vaddr": int(vaddr, 16),
-                         "at": int(at, 16), "old": int(old, 16), "new": int(new, 16),
-                         "outcome": outcome, "source": source})
+    if not desc.startswith(RECORD_MAGIC):
+        raise ValueError(f"{path}: VMCOREUNZRAM note: not record format 2: {desc[:32]!r}")
+    pos = len(RECORD_MAGIC)
+    first, count, n_mms, n_ptes = struct.unpack_from("<QQQQ", desc, pos)
+    pos += 32
+    mms = []
+    for _ in range(n_mms):
+        mm, tgid, comm = struct.unpack_from("<Qq16s", desc, pos)
+        mms.append((mm, tgid, comm.rstrip(b"\0").decode()))
+        pos += 32
+
+    def uleb():
+        nonlocal pos
+        v = shift = 0
+        while True:
+            b = desc[pos]
+            pos += 1
+            v |= (b & 0x7f) << shift
+            shift += 7
+            if not b & 0x80:
+                return v
+
+    def delta(prev):
+        z = uleb()
+        return (prev + ((z >> 1) ^ -(z & 1))) & (2**64 - 1)
+
+    frames = [(first, count)] if count else []
+    ptes = []
+    at = old = new = vaddr = 0
+    for _ in range(n_ptes):
+        at, old, new, vaddr = delta(at), delta(old), delta(new), delta(vaddr)
+        mm_index = uleb()
+        outcome = desc[pos]
+        pos += 1
+        mm, tgid, comm = mms[mm_index]
+        ptes.append({"tgid": tgid, "comm": comm, "mm": mm, "vaddr": vaddr, "at": at, "old": old,
+                     "new": new, "outcome": OUTCOMES[outcome] if outcome < len(OUTCOMES) else "?"})
+    if pos != len(desc):
+        raise ValueError(f"{path}: VMCOREUNZRAM note: {len(desc) - pos} bytes after the last PTE")
     return frames, ptes
 
 
@@ -346,6 +373,10 @@ class Checker:
             self.result("FAIL", "note", str(e))
             return
         why = check_note(frames, ptes, self.report)
+        # The record names no sources (record format 2): take them from the report.
+        sources = {(p["pid"], int(p["vaddr"], 16)): p.get("source", "") for p in self.report["ptes"]}
+        for p in ptes:
+            p["source"] = sources.get((p["tgid"], p["vaddr"]), "")
         if why:
             self.result("FAIL", "note", why)
         else:

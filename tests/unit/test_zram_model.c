@@ -16,7 +16,10 @@
 #include "ut.h"
 
 #include <lz4.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---------------- the fake kernel ---------------- */
 
@@ -58,6 +61,10 @@ static const struct f_type f_members[] = {
 	{ "struct zram", "disksize", 224, 8, 0, 0 },
 	{ "struct zram", "comp_algs", 232, 8, 0, 0 },
 	{ "struct zram", "backing_dev", 248, 8, 0, 0 },
+	{ "struct zram", "bdev", 256, 8, 0, 0 },
+	{ "struct zram", "bitmap", 264, 8, 0, 0 },
+	{ "struct zram", "nr_pages", 272, 8, 0, 0 },
+	{ "struct zram", "stats.bd_count", 192, 8, 0, 0 },
 	{ "struct zcomp_params", "dict", 0, 8, 0, 0 },
 	{ "struct zcomp_params", "dict_sz", 8, 8, 0, 0 },
 	{ "struct zram_table_entry", "handle", 0, 8, 0, 0 },
@@ -135,6 +142,10 @@ enum {
 #define A_ALG (f_va(F_BASE_PFN + P_MISC) + 0x900)
 #define A_BDEV2 (f_va(F_BASE_PFN + P_MISC) + 0x980)
 #define A_DISK2 (f_va(F_BASE_PFN + P_MISC) + 0xa00)
+#define A_WB_BITMAP (f_va(F_BASE_PFN + P_MISC) + 0xb00)
+#define A_WB_FILE (f_va(F_BASE_PFN + P_MISC) + 0xb40)   /* struct file: its fields are not typed here */
+#define WB_NR_PAGES 100u
+#define WB_BLOCK 42u
 
 static bool f_find(struct uz_kernel *k, uint64_t va, size_t len, uint8_t **p)
 {
@@ -499,8 +510,14 @@ static bool build_scene(struct scene *s)
 	memcpy(k->mem + (size_t)P_HUGE * F_PAGE, s->huge, F_PAGE);
 	put64(k, handle_va(S_HUGE), obj612(pa(P_HUGE), 0));
 	set_slot(k, S_HUGE, handle_va(S_HUGE), (1u << 16) | F_PAGE);
-	/* written back */
-	set_slot(k, S_WB, 42, 1u << 14);
+	/* written back to block 42 of a 100-block backing device (disk vdb) */
+	set_slot(k, S_WB, WB_BLOCK, 1u << 14);
+	put64(k, A_ZRAM + 248, A_WB_FILE);
+	put64(k, A_ZRAM + 256, A_BDEV2);
+	put64(k, A_ZRAM + 264, A_WB_BITMAP);
+	put64(k, A_ZRAM + 272, WB_NR_PAGES);
+	put64(k, A_ZRAM + 192, 1);            /* bd_count */
+	put64(k, A_WB_BITMAP + (WB_BLOCK / 64) * 8, UINT64_C(1) << (WB_BLOCK % 64));
 	/* cached: stale zram copy (object 3) + a newer swap cache page */
 	text_page(s->cached, 3);
 	uint8_t stale[F_PAGE];
@@ -699,6 +716,161 @@ UT_TEST(resolve_failures_are_classified)
 	free(s.k);
 }
 
+/* ---- written-back slots read from a backing device image ---- */
+
+#define TEST_TMP_PREFIX "uz-zram-test"
+static char wb_dir[256];
+
+/* Best effort at exit: a leftover temporary file fails no test. */
+static void wb_cleanup(void)
+{
+	char p[300];
+	const char *names[] = { "full.img", "short.img", "dir" };
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%s", wb_dir, names[i]);
+		(void)remove(p);
+	}
+	(void)rmdir(wb_dir);
+}
+
+/* Writes an image of `pages` pages, block b filled with (b * 13 + i) bytes;
+ * returns its path (static storage per name). */
+static const char *wb_image(const char *name, unsigned pages)
+{
+	static char paths[2][300];
+	if (!wb_dir[0]) {
+		const char *t = getenv("TMPDIR");
+		snprintf(wb_dir, sizeof(wb_dir), "%s/" TEST_TMP_PREFIX "-XXXXXX", t ? t : "/tmp");
+		if (!mkdtemp(wb_dir))
+			return NULL;
+		atexit(wb_cleanup);
+		char d[300];
+		snprintf(d, sizeof(d), "%s/dir", wb_dir);
+		if (mkdir(d, 0700) != 0)
+			return NULL;
+	}
+	char *path = paths[strcmp(name, "full.img") == 0 ? 0 : 1];
+	snprintf(path, 300, "%s/%s", wb_dir, name);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return NULL;
+	uint8_t blk[F_PAGE];
+	for (unsigned b = 0; b < pages; b++) {
+		for (unsigned i = 0; i < F_PAGE; i++)
+			blk[i] = (uint8_t)(b * 13 + i);
+		if (fwrite(blk, 1, F_PAGE, f) != F_PAGE) {
+			fclose(f);
+			return NULL;
+		}
+	}
+	return fclose(f) == 0 ? path : NULL;
+}
+
+static struct uz_error *resolve_bk(struct uz_kernel *k, const char *image, uint64_t off,
+				   uint8_t *page, struct uz_slot_result *r)
+{
+	struct uz_zram_model *m;
+	struct uz_zram_ctx *c;
+	UZ_TRY(uz_zram_model_open(k, &m));
+	struct uz_error *err = uz_zram_attach_backing(m, "zram0", image);
+	if (!err)
+		err = uz_zram_ctx_create(m, &c);
+	if (!err) {
+		err = uz_zram_resolve(m, c, 0, off, page, r);
+		uz_zram_ctx_destroy(c);
+	}
+	uz_zram_model_close(m);
+	return err;
+}
+
+UT_TEST(written_back_slot_reads_from_backing_image)
+{
+	SCENE(s);
+	const char *full = wb_image("full.img", WB_NR_PAGES);
+	if (!full)
+		UT_FAIL("cannot write a temporary image");
+	uint8_t page[F_PAGE], want[F_PAGE];
+	for (unsigned i = 0; i < F_PAGE; i++)
+		want[i] = (uint8_t)(WB_BLOCK * 13 + i);
+	struct uz_slot_result r;
+	UT_OK(resolve_bk(s.k, full, S_WB, page, &r));
+	UT_ASSERT_EQ(r.source, UZ_SRC_BACKING_DEV);
+	UT_ASSERT_EQ(r.backing_block, WB_BLOCK);
+	UT_ASSERT(!r.bitmap_unchecked);
+	UT_ASSERT_MEM(page, want, F_PAGE);
+	/* other slots are unaffected by the image */
+	UT_OK(resolve_bk(s.k, full, S_TEXT, page, &r));
+	UT_ASSERT_MEM(page, s.text, F_PAGE);
+
+	/* what the model says about the device */
+	struct uz_zram_model *m;
+	UT_OK(uz_zram_model_open(s.k, &m));
+	const struct uz_zram_device_info *d = uz_zram_device(m, 0);
+	UT_ASSERT(strcmp(d->backing_name, "vdb") == 0);   /* no struct file types: the disk name */
+	UT_ASSERT(d->backing_known);
+	UT_ASSERT_EQ(d->backing_nr_pages, WB_NR_PAGES);
+	UT_ASSERT(d->valid_bd_count && d->bd_count == 1);
+	UT_ASSERT(d->backing_image == NULL);
+	struct uz_zram_slot_stats st;
+	UT_OK(uz_zram_device_scan(m, 0, &st));
+	UT_ASSERT(st.backing_bitmap_read);
+	UT_ASSERT_EQ(st.backing_blocks_used, 1);
+	UT_ASSERT_EQ(st.written_back, 1);
+	/* attach: errors at startup */
+	UT_ERR(uz_zram_attach_backing(m, "zram7", full), UZ_ERR_USAGE);
+	char p[300];
+	snprintf(p, sizeof(p), "%s/dir", wb_dir);
+	UT_ERR(uz_zram_attach_backing(m, "zram0", p), UZ_ERR_USAGE);
+	snprintf(p, sizeof(p), "%s/missing.img", wb_dir);
+	UT_ERR(uz_zram_attach_backing(m, "zram0", p), UZ_ERR_IO);
+	UT_OK(uz_zram_attach_backing(m, "zram0", full));
+	UT_ASSERT_EQ(d->backing_image_size, (uint64_t)WB_NR_PAGES * F_PAGE);
+	UT_ERR(uz_zram_attach_backing(m, "zram0", full), UZ_ERR_USAGE);   /* twice */
+	uz_zram_model_close(m);
+	free(s.k);
+}
+
+UT_TEST(written_back_slot_is_checked_against_the_dump_and_image)
+{
+	SCENE(s);
+	const char *full = wb_image("full.img", WB_NR_PAGES);
+	const char *shrt = wb_image("short.img", WB_BLOCK);   /* ends just before the block */
+	if (!full || !shrt)
+		UT_FAIL("cannot write a temporary image");
+	uint8_t page[F_PAGE];
+	struct uz_slot_result r;
+	/* truncated image: a per-page failure naming the image */
+	struct uz_error *err = resolve_bk(s.k, shrt, S_WB, page, &r);
+	UT_ASSERT(err && err->code == UZ_ERR_FORMAT && strstr(err->message, "past the end of the image"));
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_BACKING_IMAGE);
+	uz_error_destroy(err);
+	/* the bitmap says the block is free */
+	put64(s.k, A_WB_BITMAP, 0);
+	UT_ERR(resolve_bk(s.k, full, S_WB, page, &r), UZ_ERR_FORMAT);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_INCONSISTENT);
+	/* bitmap not in the dump: the image is read, and the result says
+	 * the block was not checked (the bitmap moves to a filtered page) */
+	put64(s.k, A_WB_BITMAP, UINT64_C(1) << WB_BLOCK);
+	put64(s.k, A_ZRAM + 264, f_va(pa(P_FILTERED)));
+	s.k->excluded[P_FILTERED] = true;
+	UT_OK(resolve_bk(s.k, full, S_WB, page, &r));
+	UT_ASSERT(r.bitmap_unchecked);
+	put64(s.k, A_ZRAM + 264, A_WB_BITMAP);
+	/* past nr_pages, and block 0 */
+	set_slot(s.k, S_WB, WB_NR_PAGES, 1u << 14);
+	err = resolve_bk(s.k, full, S_WB, page, &r);
+	UT_ASSERT(err && strstr(err->message, "past the 100 blocks"));
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_INCONSISTENT);
+	uz_error_destroy(err);
+	set_slot(s.k, S_WB, 0, 1u << 14);
+	UT_ERR(resolve_bk(s.k, full, S_WB, page, &r), UZ_ERR_FORMAT);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_INCONSISTENT);
+	/* no backing device in the dump: attaching is refused */
+	put64(s.k, A_ZRAM + 248, 0);
+	UT_ERR(resolve_bk(s.k, full, S_WB, page, &r), UZ_ERR_USAGE);
+	free(s.k);
+}
+
 UT_TEST(scan_counts_agree_with_kernel_counters)
 {
 	SCENE(s);
@@ -790,6 +962,8 @@ UT_TEST(old_kernel_rules_change_obj_decoding)
 
 UT_MAIN(UT_CASE(model_finds_devices_and_areas), UT_CASE(resolve_compressed_and_straddling),
 	UT_CASE(resolve_same_empty_huge_zeromap_swapcache), UT_CASE(resolve_failures_are_classified),
+	UT_CASE(written_back_slot_reads_from_backing_image),
+	UT_CASE(written_back_slot_is_checked_against_the_dump_and_image),
 	UT_CASE(scan_counts_agree_with_kernel_counters),
 	UT_CASE(filtered_table_page_counts_as_unreadable),
 	UT_CASE(unreadable_swap_cache_falls_back_but_not_for_empty_slots),
