@@ -119,6 +119,8 @@ fuzz: setup
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/vmcore-unzram
+	install -m 0755 filter/kdump/kdump-tools-hook $(DESTDIR)$(PREFIX)/share/vmcore-unzram/
 	for m in docs/*.8; do [ -e "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man8/; done; true
 
 clean:

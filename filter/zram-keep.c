@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "dump/dump.h"
 #include "keep/needed.h"
@@ -83,6 +84,7 @@ struct keep {
 	const char *original_path, *filtered_path, *out_path, *report_path;
 	struct uz_kernel_options kernel;
 	bool quiet;
+	bool out_started;          /* a byte of a flattened OUT reached standard output */
 	struct uz_dump *orig, *filtered;
 	struct uz_needed *needed;
 	uint64_t page_size;
@@ -255,6 +257,42 @@ static void print_summary(const struct keep *kp)
 			"page-table levels, are not kept\n");
 }
 
+/* FILTERED, as received, to standard output. */
+static struct uz_error *pass_through(struct keep *kp)
+{
+	if (kp->filtered)
+		return uz_dump_copy_source(kp->filtered, STDOUT_FILENO, "standard output");
+	if (strcmp(kp->filtered_path, "-") != 0)
+		return uz_error_create(UZ_ERR_USAGE, "FILTERED %s could not be opened", kp->filtered_path);
+	/* Never opened (ORIGINAL failed first): copy standard input as it comes. */
+	enum { CHUNK = 1 << 16 };
+	char *buf = malloc(CHUNK);
+	if (!buf)
+		return uz_error_create(UZ_ERR_NOMEM, "copy buffer");
+	struct uz_error *err = NULL;
+	while (!err) {
+		ssize_t n = read(STDIN_FILENO, buf, CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				err = uz_error_errno(errno, "reading standard input");
+			break;
+		}
+		for (ssize_t done = 0; done < n && !err;) {
+			ssize_t w = write(STDOUT_FILENO, buf + done, (size_t)(n - done));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				err = uz_error_errno(errno, "writing standard output");
+			else
+				done += w;
+		}
+	}
+	free(buf);
+	return err;
+}
+
 static bool same_file(const char *x, const char *y)
 {
 	struct stat a, b;
@@ -286,6 +324,7 @@ static struct uz_error *run(struct keep *kp, bool in_place)
 	uz_dump_write_options_init(kp->filtered, &opts);
 	opts.fill_missing = true;   /* excluded pages and holes come back */
 	opts.flattened = to_stdout || uz_dump_format(kp->filtered) == UZ_DUMP_FLAT;
+	opts.flat_started = &kp->out_started;
 	/* In place with nothing missing: FILTERED is already the answer. */
 	if (!(in_place && kp->n_patches == 0))
 		UZ_TRY(uz_error_wrap(uz_dump_write(kp->filtered, kp->out_path, kp->patches,
@@ -328,6 +367,22 @@ int main(int argc, char **argv)
 	kp.out_path = in_place ? kp.filtered_path : argv[optind + 2];
 	struct uz_error *err = run(&kp, in_place);
 	int rc = 0;
+	if (err && strcmp(kp.out_path, "-") == 0 && !kp.out_started) {
+		/* In a pipe (makedumpfile -F | zram-keep ... - - | file) a filtered
+		 * dump without the zram pages beats an empty one. */
+		struct uz_error *perr = pass_through(&kp);
+		fprintf(stderr, "zram-keep: %s\n", err->message);
+		if (perr) {
+			fprintf(stderr, "zram-keep: passing FILTERED through unchanged failed too: %s\n",
+				perr->message);
+			uz_error_destroy(perr);
+		} else {
+			fprintf(stderr, "zram-keep: passed FILTERED through to standard output unchanged\n");
+		}
+		rc = uz_error_exit_code(err);
+		uz_error_destroy(err);
+		err = NULL;
+	}
 	if (err) {
 		fprintf(stderr, "zram-keep: %s\n", err->message);
 		rc = uz_error_exit_code(err);

@@ -67,6 +67,7 @@ static const char usage_text[] =
 	"Environment:\n"
 	"  MAKEDUMPFILE_REAL  the real makedumpfile; default: the first executable of\n"
 	"                     /usr/sbin/makedumpfile.real, /sbin/makedumpfile.real,\n"
+	"                     /usr/bin/makedumpfile.real, /bin/makedumpfile.real,\n"
 	"                     /usr/sbin/makedumpfile, /sbin/makedumpfile,\n"
 	"                     /usr/bin/makedumpfile, /bin/makedumpfile, then\n"
 	"                     makedumpfile on PATH, that is not this program\n"
@@ -77,7 +78,10 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: the real makedumpfile's; if it succeeded, zram-keep's (see\n"
 	"zram-keep(8)); 2 bad arguments or a refused combination (nothing run);\n"
-	"127 the real makedumpfile or zram-keep not found (nothing run).\n"
+	"127 the real makedumpfile not found (nothing run).  When zram-keep cannot\n"
+	"be found, the real makedumpfile runs alone (with a warning): a dump without\n"
+	"the zram pages beats no dump.  With -F, a zram-keep that fails before\n"
+	"writing passes makedumpfile's stream through unchanged.\n"
 	"See makedumpfile-zram(8).\n";
 
 /* ---- makedumpfile's command line ----------------------------------------- */
@@ -323,24 +327,60 @@ struct self {
 	char dir[PATH_MAX]; /* directory of this executable, "" if unknown */
 };
 
-static void self_identify(struct self *self)
+static bool executable(const char *path, struct stat *st);
+
+/* Without /proc (a chroot, an early initramfs), find this program the way
+ * the shell that started it did: argv[0] as a path, else the first
+ * executable of that name on PATH; then follow symlinks (installed as
+ * makedumpfile -> makedumpfile-zram, zram-keep lives next to the target). */
+static bool self_from_argv0(const char *argv0, char *path, size_t size)
+{
+	char found[PATH_MAX];
+	struct stat st;
+	if (!argv0 || !*argv0)
+		return false;
+	if (strchr(argv0, '/')) {
+		snprintf(found, sizeof(found), "%s", argv0);
+	} else {
+		const char *dirs = getenv("PATH");
+		bool ok = false;
+		while (dirs && *dirs && !ok) {
+			size_t len = strcspn(dirs, ":");
+			int n = snprintf(found, sizeof(found), "%.*s%s%s", (int)len, dirs, len ? "/" : "", argv0);
+			ok = n > 0 && (size_t)n < sizeof(found) && executable(found, &st);
+			dirs += len;
+			if (*dirs == ':')
+				dirs++;
+		}
+		if (!ok)
+			return false;
+	}
+	char resolved[PATH_MAX];
+	if (!realpath(found, resolved))
+		return false;
+	snprintf(path, size, "%s", resolved);
+	return true;
+}
+
+static void self_identify(struct self *self, const char *argv0)
 {
 	memset(self, 0, sizeof(*self));
+	char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n > 0)
+		path[n] = '\0';
+	else if (!self_from_argv0(argv0, path, sizeof(path)))
+		return;
 	struct stat st;
-	if (stat("/proc/self/exe", &st) == 0) {
+	if (stat(path, &st) == 0) {
 		self->known = true;
 		self->dev = st.st_dev;
 		self->ino = st.st_ino;
 	}
-	char path[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-	if (n > 0) {
-		path[n] = '\0';
-		char *slash = strrchr(path, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(self->dir, sizeof(self->dir), "%s", path);
-		}
+	char *slash = strrchr(path, '/');
+	if (slash) {
+		*slash = '\0';
+		snprintf(self->dir, sizeof(self->dir), "%s", path);
 	}
 }
 
@@ -378,6 +418,8 @@ static bool search_path(const char *name, const struct self *self, char *out, si
 static const char *const real_candidates[] = {
 	"/usr/sbin/makedumpfile.real",
 	"/sbin/makedumpfile.real",
+	"/usr/bin/makedumpfile.real",   /* Debian installs makedumpfile in /usr/bin */
+	"/bin/makedumpfile.real",
 	"/usr/sbin/makedumpfile",
 	"/sbin/makedumpfile",
 	"/usr/bin/makedumpfile",
@@ -603,8 +645,9 @@ static int run_flattened(struct cmdline *cl, struct plan *p)
 		/* zram-keep failed on its own; makedumpfile may have died of the
 		 * closed pipe after it, so zram-keep's failure is the cause. */
 		describe(keep_status, how, sizeof(how));
-		fprintf(stderr, PROG ": zram-keep failed (%s); standard output does not hold a complete "
-			"dump (with -F the filtered stream passes only through zram-keep)\n", how);
+		fprintf(stderr, PROG ": zram-keep failed (%s); when it failed before writing, it passed "
+			"makedumpfile's stream through unchanged (its message says so), else standard "
+			"output does not hold a complete dump\n", how);
 		return end_like(keep_status);
 	}
 	if (!succeeded(real_status))
@@ -616,7 +659,18 @@ static int run(struct cmdline *cl, const struct self *self)
 {
 	char real[PATH_MAX], keep[PATH_MAX];
 	struct uz_error *err = find_real(self, real, sizeof(real));
-	if (!err)
+	if (!err && !cl->check_params && (err = find_zram_keep(self, keep, sizeof(keep)))) {
+		/* In a capture kernel a dump without the zram pages beats no dump
+		 * (kdump-tools pipes -F output to a file and cannot tell an empty
+		 * stream from a failure): be the plain makedumpfile. */
+		fprintf(stderr, PROG ": warning: %s: running makedumpfile without --zram-keep; "
+			"pages needed to restore zram-swapped memory may be filtered out\n", err->message);
+		uz_error_destroy(err);
+		execv(real, cl->stripped);
+		fprintf(stderr, PROG ": cannot run %s: %s\n", real, strerror(errno));
+		return EXIT_NOT_FOUND;
+	}
+	if (!err && cl->check_params)
 		err = find_zram_keep(self, keep, sizeof(keep));
 	if (err) {
 		fprintf(stderr, PROG ": %s; nothing was run\n", err->message);
@@ -712,7 +766,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct self self;
-	self_identify(&self);
+	self_identify(&self, argv[0]);
 
 	bool mentioned = false;
 	for (int i = 1; i < argc; i++)

@@ -550,6 +550,39 @@ struct uz_error *uz_check_patches(struct uz_dump *d, const struct uz_page_patch 
 	return NULL;
 }
 
+struct uz_error *uz_dump_copy_source(struct uz_dump *d, int fd, const char *fd_name)
+{
+	enum { CHUNK = 1 << 20 };
+	uint8_t *buf = malloc(CHUNK);
+	if (!buf)
+		return uz_error_create(UZ_ERR_NOMEM, "copy buffer");
+	struct uz_error *err = NULL;
+	for (uint64_t off = 0; off < d->src.file_size && !err;) {
+		size_t len = d->src.file_size - off < CHUNK ? (size_t)(d->src.file_size - off) : CHUNK;
+		ssize_t n = pread(d->src.fd, buf, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? uz_error_errno(errno, "reading %s at 0x%llx", d->path,
+						     (unsigned long long)off)
+				    : uz_error_create(UZ_ERR_IO, "%s shrank while it was copied", d->path);
+			break;
+		}
+		for (ssize_t done = 0; done < n && !err;) {
+			ssize_t w = write(fd, buf + done, (size_t)(n - done));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				err = uz_error_errno(errno, "writing %s", fd_name);
+			else
+				done += w;
+		}
+		off += (uint64_t)n;
+	}
+	free(buf);
+	return err;
+}
+
 /* A plain temporary file for the output before it is flattened: next to
  * the target, or in $TMPDIR when the target is standard output. */
 static struct uz_error *plain_temp(const char *out_path, char **path)
@@ -598,6 +631,8 @@ static struct uz_error *write_flattened(struct uz_dump *in, const char *out_path
 		err = uz_error_errno(errno, "opening %s", plain);
 	unlink(plain);   /* the open descriptor keeps it until we are done */
 	if (!err && strcmp(out_path, "-") == 0) {
+		if (opts->flat_started)
+			*opts->flat_started = true;
 		err = uz_flatten_fd(fd, plain, STDOUT_FILENO, "standard output");
 	} else if (!err) {
 		struct uz_outfile out;

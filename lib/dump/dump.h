@@ -184,6 +184,10 @@ struct uz_dump_write_options {
 	 * $TMPDIR for "-", else next to out_path) and streamed from there, so it
 	 * needs as much free disk as the output. */
 	bool flattened;
+	/* Set to true (if non-NULL) once the first byte of a flattened output
+	 * has been written: before that, a failed write left the target
+	 * untouched (standard output included). */
+	bool *flat_started;
 };
 
 void uz_dump_write_options_init(const struct uz_dump *in,
@@ -202,6 +206,11 @@ struct uz_error *uz_dump_write(struct uz_dump *in, const char *out_path,
 			       const struct uz_page_patch *patches, size_t n_patches,
 			       uz_patch_fill_fn *fill, void *fill_ctx,
 			       const struct uz_dump_write_options *opts);
+
+/* Copy the dump's file to fd exactly as it was read (for standard input:
+ * the stream as received, flattened or not), e.g. to pass a filtered dump
+ * through unchanged when it cannot be improved. */
+struct uz_error *uz_dump_copy_source(struct uz_dump *dump, int fd, const char *fd_name);
 
 /* Find the first ELF note in the dump with this name and type (e.g. the
  * rewrite record); returns UZ_ERR_NOT_FOUND if absent.  *desc points into

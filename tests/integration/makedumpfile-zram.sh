@@ -135,7 +135,17 @@ expect_error() {
 }
 MAKEDUMPFILE_REAL=$work/nowhere expect_error real-missing 127 'MAKEDUMPFILE_REAL=.*nowhere is not an executable' -- --zram-keep -d 31 "$vmcore" d
 MAKEDUMPFILE_REAL=$work/nowhere expect_error real-missing-passthrough 127 'MAKEDUMPFILE_REAL=.*nowhere is not an executable' -- -d 31 "$vmcore" d
-ZRAM_KEEP=$work/nowhere expect_error zram-keep-missing 127 'ZRAM_KEEP=.*nowhere is not an executable' -- --zram-keep -d 31 "$vmcore" d
+# No zram-keep: a dump without the zram pages beats no dump (kdump-tools
+# cannot tell an empty -F stream from a failure): the plain makedumpfile
+# runs, with a warning, and writes exactly what it writes alone.
+rm -rf ref; mkdir ref
+(cd ref && ZRAM_KEEP=$work/nowhere "$fe" --zram-keep -d 31 -c "$vmcore" d >out 2>err </dev/null; echo $? >rc)
+(cd ref && makedumpfile -d 31 -c "$vmcore" plain >/dev/null 2>&1)
+if [ "$(cat ref/rc)" = 0 ] && grep -q 'running makedumpfile without --zram-keep' ref/err && cmp -s ref/d ref/plain; then
+  echo "PASS mdz-zram-keep-missing: plain makedumpfile output, identical, with: $(grep -o 'warning: .*nowhere is not an executable file' ref/err)"
+else
+  echo "FAIL mdz-zram-keep-missing: exit $(cat ref/rc), identical: $(cmp -s ref/d ref/plain && echo yes || echo no): $(head -c 300 ref/err | tr '\n' ' ')"
+fi
 printf '#!/bin/sh\nexec "%s" "$@"\n' "$fe" >loop.sh; chmod +x loop.sh
 MAKEDUMPFILE_REAL=$work/loop.sh expect_error recursion 127 'started by itself' -- --zram-keep -d 31 "$vmcore" d
 MAKEDUMPFILE_REAL=$work/loop.sh expect_error recursion-passthrough 127 'started by itself' -- -v
@@ -229,32 +239,7 @@ ZRAM_KEEP=$work/nowhere expect_error check-params-no-zram-keep 127 'ZRAM_KEEP=.*
 check_drgn() {
   local name=$1 dump=$2 fx=$3
   "$here/tests/vm/verify" "$dump" --fixture "$fx" --oracle drgn >drgn.log 2>&1
-  "$py" - drgn.log "$name" <<'PY'
-import json, sys
-log, name = sys.argv[1], sys.argv[2]
-lines = [l for l in open(log) if l.startswith("UZ-VERIFY ")]
-if not lines:
-    print(f"FAIL {name}-drgn: no oracle summary: {open(log).read()[-300:]!r}")
-    sys.exit(0)
-s = json.loads(lines[-1][10:])
-if "open_error" in s:
-    print(f"FAIL {name}-drgn: drgn cannot open the output: {s['open_error']}")
-    sys.exit(0)
-need = ["zram", "zram-huge", "zram-same", "zeromap", "swapcache"]
-bad, seen = [], []
-for expect, c in s["by_expect"].items():
-    total = sum(c.values())
-    if expect == "writeback":
-        if c.get("wrong", 0):
-            bad.append(f"writeback: {c['wrong']} pages read wrong (invented)")
-    elif expect in need:
-        seen.append(f"{expect} {c.get('exact', 0)}/{total}")
-        if c.get("exact", 0) != total:
-            bad.append(f"{expect}: {c.get('exact', 0)}/{total} exact {dict(c)}")
-if not seen:
-    bad.append("no swapped pages in the manifest")
-print(f"{'FAIL' if bad else 'PASS'} {name}-drgn: " + ("; ".join(bad) if bad else "exact: " + ", ".join(seen)))
-PY
+  "$py" "$here/tests/integration/swapped_exact.py" "$name" drgn.log
 }
 
 # keep_skip_reason LOG: why zram-keep could not do it yet, if that is the
