@@ -441,7 +441,9 @@ void uz_dump_set_read_observer(struct uz_dump *dump, uz_read_observer_fn *fn, vo
 	dump->read_observer_ctx = fn ? ctx : NULL;
 }
 
-struct uz_error *uz_dump_read_page(struct uz_dump *d, uint64_t pfn, void *buf)
+/* The cached copy of pfn's page, read into the least recently used slot
+ * if it is not cached.  The pointer is valid until the next cache use. */
+static struct uz_error *cached_page(struct uz_dump *d, uint64_t pfn, const uint8_t **page)
 {
 	if (d->read_observer)
 		d->read_observer(d->read_observer_ctx, pfn);
@@ -451,7 +453,7 @@ struct uz_error *uz_dump_read_page(struct uz_dump *d, uint64_t pfn, void *buf)
 	for (size_t i = 0; i < UZ_PAGE_CACHE_SLOTS; i++) {
 		if (c->valid[i] && c->pfn[i] == pfn) {
 			c->last_use[i] = c->clock;
-			memcpy(buf, c->data + i * d->page_size, d->page_size);
+			*page = c->data + i * d->page_size;
 			return NULL;
 		}
 		if (!c->valid[i] || (c->valid[victim] && c->last_use[i] < c->last_use[victim]))
@@ -472,36 +474,40 @@ struct uz_error *uz_dump_read_page(struct uz_dump *d, uint64_t pfn, void *buf)
 	c->valid[victim] = true;
 	c->pfn[victim] = pfn;
 	c->last_use[victim] = c->clock;
-	memcpy(buf, slot, d->page_size);
+	*page = slot;
 	return NULL;
 }
 
+struct uz_error *uz_dump_read_page(struct uz_dump *d, uint64_t pfn, void *buf)
+{
+	const uint8_t *page;
+	UZ_TRY(cached_page(d, pfn, &page));
+	memcpy(buf, page, d->page_size);
+	return NULL;
+}
+
+/* Copies straight from the cache: the kernel view reads mostly a few bytes
+ * at a time (pointers, list heads), so a page-sized bounce buffer per read
+ * cost more than the read. */
 struct uz_error *uz_dump_read_phys(struct uz_dump *d, uint64_t paddr, void *buf, size_t len)
 {
 	uint8_t *out = buf;
-	uint8_t *page = malloc(d->page_size);
-	if (!page)
-		return uz_error_create(UZ_ERR_NOMEM, "page buffer");
-	struct uz_error *err = NULL;
 	while (len) {
 		uint64_t pfn = paddr >> d->page_shift;
 		size_t in_page = (size_t)(paddr & (d->page_size - 1));
 		size_t n = d->page_size - in_page;
 		if (n > len)
 			n = len;
-		if ((err = uz_dump_read_page(d, pfn, page)))
-			break;
+		const uint8_t *page;
+		UZ_TRY(cached_page(d, pfn, &page));
 		memcpy(out, page + in_page, n);
 		out += n;
 		len -= n;
-		if (len && paddr + n < paddr) {
-			err = uz_error_create(UZ_ERR_FAULT, "physical read wraps around");
-			break;
-		}
+		if (len && paddr + n < paddr)
+			return uz_error_create(UZ_ERR_FAULT, "physical read wraps around");
 		paddr += n;
 	}
-	free(page);
-	return err;
+	return NULL;
 }
 
 struct uz_error *uz_dump_next_pfn(struct uz_dump *d, uint64_t *pfn)

@@ -787,28 +787,41 @@ static uint8_t *build_phdrs(const struct uz_dump *d, const struct elf_layout *L,
 	return t;
 }
 
+/* Appended pages go out in batches of this many (one pwrite each). */
+#define APPEND_BATCH 64u
+
 /* Write replaced pages over every copy of them in the output (the kernel
  * text segment of /proc/vmcore duplicates part of RAM), then the added
- * pages. */
+ * pages, which are consecutive in the file: filled straight into a batch
+ * buffer and written APPEND_BATCH at a time. */
 static struct uz_error *write_pages(struct uz_dump *d, int fd, const struct elf_layout *L,
 				    const struct uz_page_patch *patches, size_t n_patches,
 				    uz_patch_fill_fn *fill, void *fill_ctx, bool in_place)
 {
 	const struct uz_elf_state *e = &d->u.elf;
-	uint8_t *page = malloc(d->page_size);
-	if (!page)
-		return uz_error_create(UZ_ERR_NOMEM, "page buffer");
+	uint8_t *page = malloc(d->page_size), *batch = malloc(APPEND_BATCH * d->page_size);
+	if (!page || !batch) {
+		free(page);
+		free(batch);
+		return uz_error_create(UZ_ERR_NOMEM, "page buffers");
+	}
 	struct uz_error *err = NULL;
-	uint64_t file_off = L->pages_off;
+	uint64_t file_off = L->pages_off;   /* of the first page in the batch */
+	size_t in_batch = 0;
 	for (size_t i = 0; i < n_patches && !err; i++) {
-		if ((err = fill(fill_ctx, i, page))) {
+		bool append = kind_of(d, L, patches, i) != PATCH_REPLACE;
+		uint8_t *dst = append ? batch + in_batch * d->page_size : page;
+		if ((err = fill(fill_ctx, i, dst))) {
 			err = uz_error_wrap(err, "producing page 0x%llx",
 					    (unsigned long long)patches[i].pfn);
 			break;
 		}
-		if (kind_of(d, L, patches, i) != PATCH_REPLACE) {
-			err = uz_pwrite_all(fd, page, d->page_size, file_off);
-			file_off += d->page_size;
+		if (append) {
+			if (++in_batch == APPEND_BATCH) {
+				err = uz_pwrite_all(fd, batch, in_batch * d->page_size, file_off);
+				file_off += in_batch * d->page_size;
+				in_batch = 0;
+			}
 			continue;
 		}
 		uint64_t pa = patches[i].pfn << d->page_shift, pend = pa + d->page_size;
@@ -824,7 +837,10 @@ static struct uz_error *write_pages(struct uz_dump *d, int fd, const struct elf_
 					    in_place ? in_off : remap(L, in_off));
 		}
 	}
+	if (!err && in_batch)
+		err = uz_pwrite_all(fd, batch, in_batch * d->page_size, file_off);
 	free(page);
+	free(batch);
 	return err;
 }
 

@@ -129,14 +129,39 @@ static bool copy_in_kernel(const struct uz_dump_source *src, uint64_t *in_off, i
 	if (src->flattened || *in_off + *len > src->file_size)
 		return false;
 	while (*len) {
-		loff_t in = (loff_t)*in_off, out = (loff_t)*out_off;
-		size_t want = *len > (1u << 30) ? (1u << 30) : (size_t)*len;
-		ssize_t n = copy_file_range(src->fd, &in, fd, &out, want, 0);
-		if (n <= 0)
-			return false;   /* EXDEV, ENOSYS, EINVAL, ...: buffered copy */
-		*in_off += (uint64_t)n;
-		*out_off += (uint64_t)n;
-		*len -= (uint64_t)n;
+		/* Holes of a sparse input (dumps are mostly free, zeroed memory)
+		 * stay holes, as cp leaves them: the output is a fresh file whose
+		 * unwritten bytes read as zeros, and the writers size it at the
+		 * end.  Where SEEK_DATA is not supported, everything is data. */
+		off_t data = lseek(src->fd, (off_t)*in_off, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			data = (off_t)(*in_off + *len);   /* only a hole is left */
+		else if (data < 0)
+			data = (off_t)*in_off;
+		if ((uint64_t)data > *in_off) {
+			uint64_t gap = (uint64_t)data - *in_off;
+			if (gap > *len)
+				gap = *len;
+			*in_off += gap;
+			*out_off += gap;
+			*len -= gap;
+			continue;
+		}
+		off_t hole = lseek(src->fd, data, SEEK_HOLE);
+		uint64_t run = *len;
+		if (hole > data && (uint64_t)(hole - data) < run)
+			run = (uint64_t)(hole - data);
+		while (run) {
+			loff_t in = (loff_t)*in_off, out = (loff_t)*out_off;
+			size_t want = run > (1u << 30) ? (1u << 30) : (size_t)run;
+			ssize_t n = copy_file_range(src->fd, &in, fd, &out, want, 0);
+			if (n <= 0)
+				return false;   /* EXDEV, ENOSYS, EINVAL, ...: buffered copy */
+			*in_off += (uint64_t)n;
+			*out_off += (uint64_t)n;
+			*len -= (uint64_t)n;
+			run -= (uint64_t)n;
+		}
 	}
 	return true;
 }

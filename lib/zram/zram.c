@@ -253,10 +253,13 @@ static struct uz_error *page_layout_init(struct uz_zram_model *m)
 	L->has_page_type = opt_member(k, "struct page", "page_type", &L->pg_type);
 	int64_t v;
 	L->sig = UZ_ZS_SIG_NONE;
-	if (L->has_page_type && opt_enum(k, "PGTY_zsmalloc", &v)) {
+	/* Asked only where they can exist: a failed enumerator lookup scans
+	 * all of vmlinux's DWARF (0.7 s and ~25 MiB on 6.1). */
+	bool typed = L->has_page_type && uz_zram_quirk(UZ_QUIRK_ZSMALLOC_PAGE_TYPE, m->kv);
+	if (typed && opt_enum(k, "PGTY_zsmalloc", &v)) {
 		L->sig = UZ_ZS_SIG_TOP_BYTE;
 		L->sig_value = (uint32_t)v;
-	} else if (L->has_page_type && opt_enum(k, "PG_zsmalloc", &v)) {
+	} else if (typed && opt_enum(k, "PG_zsmalloc", &v)) {
 		L->sig = UZ_ZS_SIG_PG_FLAG;
 		L->sig_value = (uint32_t)v;
 	}

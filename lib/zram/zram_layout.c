@@ -14,6 +14,8 @@ static const struct uz_zram_quirk_row quirk_rows[] = {
 	  "mm/swap_table.h 6.18: swapper_spaces replaced by per-cluster swap tables" },
 	{ UZ_QUIRK_NEXT_PAGE_IN_INDEX, UZ_KV(5, 17, 0), 0,
 	  "mm/zsmalloc.c 5.17 (ffedd09fa9b0): get_next_page() reads page->index, not page->freelist" },
+	{ UZ_QUIRK_ZSMALLOC_PAGE_TYPE, UZ_KV(6, 11, 0), 0,
+	  "mm/zsmalloc.c 6.11: zsmalloc pages carry a page type (PG_zsmalloc; PGTY_zsmalloc from 6.12)" },
 };
 
 bool uz_zram_quirk(enum uz_zram_quirk q, uint32_t kv)

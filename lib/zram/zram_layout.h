@@ -37,6 +37,7 @@ enum uz_zram_quirk {
 	/* Next page of a zspage is page->index from 5.17 (mm/zsmalloc.c
 	 * get_next_page, ffedd09fa9b0); page->freelist in 4.8-5.16. */
 	UZ_QUIRK_NEXT_PAGE_IN_INDEX,
+	UZ_QUIRK_ZSMALLOC_PAGE_TYPE,
 	UZ_QUIRK_COUNT
 };
 

@@ -52,7 +52,7 @@ PY
         echo "SKIP $name: this kernel's kallsyms has no data symbols, so its BTF cannot be located without debuginfo: $(cat "$work/run.log")"
       elif [ "$level" -ne 0 ] && grep -q 'is excluded from the dump (filtered by makedumpfile)' "$work/run.log" \
          && [ "$(wc -l <"$work/run.log")" -eq 1 ]; then
-        echo "SKIP $name: makedumpfile -d $level filtered out kernel pages the walk needs (zram-keep will keep them): $(cat "$work/run.log")"
+        echo "SKIP $name: makedumpfile -d $level filtered out kernel pages the walk needs (zram-keep keeps them: tests/integration/zram-keep.sh): $(cat "$work/run.log")"
       else
         echo "FAIL $name: vmcore-unzram failed: $(tail -n 3 "$work/run.log" | tr '\n' ' ')"
       fi

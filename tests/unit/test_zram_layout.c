@@ -312,6 +312,8 @@ UT_TEST(quirk_rows_by_version)
 	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_SWAP_TABLE, UZ_KV(6, 18, 2)));
 	UT_ASSERT(!uz_zram_quirk(UZ_QUIRK_NEXT_PAGE_IN_INDEX, UZ_KV(5, 16, 20)));
 	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_NEXT_PAGE_IN_INDEX, UZ_KV(6, 1, 0)));
+	UT_ASSERT(!uz_zram_quirk(UZ_QUIRK_ZSMALLOC_PAGE_TYPE, UZ_KV(6, 10, 14)));
+	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_ZSMALLOC_PAGE_TYPE, UZ_KV(6, 12, 107)));
 	size_t n;
 	const struct uz_zram_quirk_row *rows = uz_zram_quirk_table(&n);
 	UT_ASSERT_EQ(n, UZ_QUIRK_COUNT);
