@@ -265,32 +265,7 @@ static struct uz_error *pass_through(struct keep *kp)
 	if (strcmp(kp->filtered_path, "-") != 0)
 		return uz_error_create(UZ_ERR_USAGE, "FILTERED %s could not be opened", kp->filtered_path);
 	/* Never opened (ORIGINAL failed first): copy standard input as it comes. */
-	enum { CHUNK = 1 << 16 };
-	char *buf = malloc(CHUNK);
-	if (!buf)
-		return uz_error_create(UZ_ERR_NOMEM, "copy buffer");
-	struct uz_error *err = NULL;
-	while (!err) {
-		ssize_t n = read(STDIN_FILENO, buf, CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0)
-				err = uz_error_errno(errno, "reading standard input");
-			break;
-		}
-		for (ssize_t done = 0; done < n && !err;) {
-			ssize_t w = write(STDOUT_FILENO, buf + done, (size_t)(n - done));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				err = uz_error_errno(errno, "writing standard output");
-			else
-				done += w;
-		}
-	}
-	free(buf);
-	return err;
+	return uz_copy_stream(STDIN_FILENO, "standard input", STDOUT_FILENO, "standard output");
 }
 
 static bool same_file(const char *x, const char *y)

@@ -211,6 +211,9 @@ struct uz_error *uz_dump_write(struct uz_dump *in, const char *out_path,
  * the stream as received, flattened or not), e.g. to pass a filtered dump
  * through unchanged when it cannot be improved. */
 struct uz_error *uz_dump_copy_source(struct uz_dump *dump, int fd, const char *fd_name);
+/* Copy in_fd to out_fd from their current positions until in_fd's end
+ * (pipes included), through a bounded buffer. */
+struct uz_error *uz_copy_stream(int in_fd, const char *in_name, int out_fd, const char *out_name);
 
 /* Find the first ELF note in the dump with this name and type (e.g. the
  * rewrite record); returns UZ_ERR_NOT_FOUND if absent.  *desc points into

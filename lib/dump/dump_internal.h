@@ -269,6 +269,8 @@ struct uz_error *uz_outfile_commit(struct uz_outfile *out);
 /* Remove the temporary file (no-op after commit). */
 void uz_outfile_abort(struct uz_outfile *out);
 struct uz_error *uz_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
+/* write() all of buf to a stream (pipes included); fd_name for messages. */
+struct uz_error *uz_write_all(int fd, const void *buf, size_t len, const char *fd_name);
 /* Copy len bytes from the logical source at in_off to fd at out_off. */
 struct uz_error *uz_copy_range(const struct uz_dump_source *src, uint64_t in_off,
 			       int fd, uint64_t out_off, uint64_t len);

@@ -21,21 +21,6 @@
 #define FLAT_HEADER_BYTES 4096u
 #define FLAT_RECORD_MAX (1u << 20)
 
-static struct uz_error *write_all(int fd, const void *buf, size_t len, const char *what)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return uz_error_errno(errno, "writing the flattened stream to %s", what);
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return NULL;
-}
 
 static void put_be64(uint8_t *p, uint64_t v)
 {
@@ -56,7 +41,7 @@ struct uz_error *uz_flatten_fd(int in_fd, const char *in_name, int out_fd, const
 	memcpy(buf, "makedumpfile", 12);
 	put_be64(buf + 16, 1);   /* type */
 	put_be64(buf + 24, 1);   /* version */
-	struct uz_error *err = write_all(out_fd, buf, FLAT_HEADER_BYTES, out_name);
+	struct uz_error *err = uz_write_all(out_fd, buf, FLAT_HEADER_BYTES, out_name);
 	uint64_t size = (uint64_t)st.st_size;
 	for (uint64_t off = 0; off < size && !err;) {
 		size_t len = size - off < FLAT_RECORD_MAX ? (size_t)(size - off) : FLAT_RECORD_MAX;
@@ -78,12 +63,12 @@ struct uz_error *uz_flatten_fd(int in_fd, const char *in_name, int out_fd, const
 			break;
 		put_be64(buf, off);
 		put_be64(buf + 8, len);
-		err = write_all(out_fd, buf, 16 + len, out_name);
+		err = uz_write_all(out_fd, buf, 16 + len, out_name);
 		off += len;
 	}
 	if (!err) {
 		memset(buf, 0xff, 16);   /* end marker: offset and length -1 */
-		err = write_all(out_fd, buf, 16, out_name);
+		err = uz_write_all(out_fd, buf, 16, out_name);
 	}
 	free(buf);
 	return err;

@@ -101,6 +101,42 @@ void uz_outfile_abort(struct uz_outfile *out)
 	out->tmp_path = out->final_path = NULL;
 }
 
+struct uz_error *uz_write_all(int fd, const void *buf, size_t len, const char *fd_name)
+{
+	const uint8_t *p = buf;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return uz_error_errno(errno, "writing %s", fd_name);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return NULL;
+}
+
+struct uz_error *uz_copy_stream(int in_fd, const char *in_name, int out_fd, const char *out_name)
+{
+	uint8_t *buf = malloc(COPY_CHUNK);
+	if (!buf)
+		return uz_error_create(UZ_ERR_NOMEM, "allocating copy buffer");
+	struct uz_error *err = NULL;
+	while (!err) {
+		ssize_t n = read(in_fd, buf, COPY_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err = uz_error_errno(errno, "reading %s", in_name);
+		if (n <= 0)
+			break;
+		err = uz_write_all(out_fd, buf, (size_t)n, out_name);
+	}
+	free(buf);
+	return err;
+}
+
 struct uz_error *uz_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 {
 	const uint8_t *p = buf;
