@@ -327,34 +327,22 @@ struct self {
 	char dir[PATH_MAX]; /* directory of this executable, "" if unknown */
 };
 
-static bool executable(const char *path, struct stat *st);
+static bool search_path(const char *name, const struct self *self, char *out, size_t out_size);
 
 /* Without /proc (a chroot, an early initramfs), find this program the way
  * the shell that started it did: argv[0] as a path, else the first
  * executable of that name on PATH; then follow symlinks (installed as
- * makedumpfile -> makedumpfile-zram, zram-keep lives next to the target). */
-static bool self_from_argv0(const char *argv0, char *path, size_t size)
+ * makedumpfile -> makedumpfile-zram, zram-keep lives next to the target).
+ * unknown is a self not identified yet, so search_path excludes nothing. */
+static bool self_from_argv0(const struct self *unknown, const char *argv0, char *path, size_t size)
 {
 	char found[PATH_MAX];
-	struct stat st;
 	if (!argv0 || !*argv0)
 		return false;
-	if (strchr(argv0, '/')) {
+	if (strchr(argv0, '/'))
 		snprintf(found, sizeof(found), "%s", argv0);
-	} else {
-		const char *dirs = getenv("PATH");
-		bool ok = false;
-		while (dirs && *dirs && !ok) {
-			size_t len = strcspn(dirs, ":");
-			int n = snprintf(found, sizeof(found), "%.*s%s%s", (int)len, dirs, len ? "/" : "", argv0);
-			ok = n > 0 && (size_t)n < sizeof(found) && executable(found, &st);
-			dirs += len;
-			if (*dirs == ':')
-				dirs++;
-		}
-		if (!ok)
-			return false;
-	}
+	else if (!search_path(argv0, unknown, found, sizeof(found)))
+		return false;
 	char resolved[PATH_MAX];
 	if (!realpath(found, resolved))
 		return false;
@@ -369,7 +357,7 @@ static void self_identify(struct self *self, const char *argv0)
 	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
 	if (n > 0)
 		path[n] = '\0';
-	else if (!self_from_argv0(argv0, path, sizeof(path)))
+	else if (!self_from_argv0(self, argv0, path, sizeof(path)))
 		return;
 	struct stat st;
 	if (stat(path, &st) == 0) {

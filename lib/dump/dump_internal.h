@@ -67,6 +67,13 @@ static inline void uz_put_le64(void *p, uint64_t v)
 		b[i] = (uint8_t)(v >> (8 * i));
 }
 
+static inline void uz_put_be64(void *p, uint64_t v)
+{
+	uint8_t *b = p;
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		b[i] = (uint8_t)v;
+}
+
 /* a + b, false on overflow. */
 static inline bool uz_add_ok(uint64_t a, uint64_t b, uint64_t *sum)
 {

@@ -21,13 +21,6 @@
 #define FLAT_HEADER_BYTES 4096u
 #define FLAT_RECORD_MAX (1u << 20)
 
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 struct uz_error *uz_flatten_fd(int in_fd, const char *in_name, int out_fd, const char *out_name)
 {
 	struct stat st;
@@ -39,8 +32,8 @@ struct uz_error *uz_flatten_fd(int in_fd, const char *in_name, int out_fd, const
 		return uz_error_create(UZ_ERR_NOMEM, "flattening buffer");
 	memset(buf, 0, FLAT_HEADER_BYTES);
 	memcpy(buf, "makedumpfile", 12);
-	put_be64(buf + 16, 1);   /* type */
-	put_be64(buf + 24, 1);   /* version */
+	uz_put_be64(buf + 16, 1);   /* type */
+	uz_put_be64(buf + 24, 1);   /* version */
 	struct uz_error *err = uz_write_all(out_fd, buf, FLAT_HEADER_BYTES, out_name);
 	uint64_t size = (uint64_t)st.st_size;
 	for (uint64_t off = 0; off < size && !err;) {
@@ -61,8 +54,8 @@ struct uz_error *uz_flatten_fd(int in_fd, const char *in_name, int out_fd, const
 		}
 		if (err)
 			break;
-		put_be64(buf, off);
-		put_be64(buf + 8, len);
+		uz_put_be64(buf, off);
+		uz_put_be64(buf + 8, len);
 		err = uz_write_all(out_fd, buf, 16 + len, out_name);
 		off += len;
 	}

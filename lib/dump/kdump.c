@@ -643,6 +643,14 @@ out:
 
 #define DESC_BATCH 4096u
 
+/* Where a patch's data went, into a page descriptor's first 16 bytes. */
+static void put_new_desc(uint8_t *o, const struct new_desc *nd)
+{
+	uz_put_le64(o, nd->offset);
+	uz_put_le32(o + 8, nd->size);
+	uz_put_le32(o + 12, nd->flags);
+}
+
 /* Stream the descriptor table in PFN order: the input's descriptors with
  * their offsets moved by delta (or replaced by a patch's), merged with the
  * descriptors of patched pages the input does not dump (inserted below
@@ -670,10 +678,7 @@ static struct uz_error *write_descs(struct uz_dump *d, int fd, const struct kdum
 		if (pi < n_patches && (in_pfn >= k->max_mapnr || patches[pi].pfn < in_pfn)) {
 			/* A page the input does not dump. */
 			memset(o, 0, DESC_SIZE);
-			uz_put_le64(o, nd[pi].offset);
-			uz_put_le32(o + 8, nd[pi].size);
-			uz_put_le32(o + 12, nd[pi].flags);
-			pi++;
+			put_new_desc(o, &nd[pi++]);
 		} else {
 			if (in_pos == in_have) {
 				uint64_t left = k->n_desc - in_index;
@@ -694,10 +699,7 @@ static struct uz_error *write_descs(struct uz_dump *d, int fd, const struct kdum
 			in_pos++;
 			memcpy(o, r, DESC_SIZE);
 			if (pi < n_patches && patches[pi].pfn == in_pfn) {
-				uz_put_le64(o, nd[pi].offset);
-				uz_put_le32(o + 8, nd[pi].size);
-				uz_put_le32(o + 12, nd[pi].flags);
-				pi++;
+				put_new_desc(o, &nd[pi++]);   /* page_flags stay the input's */
 			} else {
 				struct page_desc pd = { uz_le64(r), uz_le32(r + 8), uz_le32(r + 12), 0 };
 				const char *why = desc_problem(d, &pd);
