@@ -572,7 +572,7 @@ struct uz_error *uz_dump_convert(struct uz_dump *d, const char *out_path,
 	if (n_patches && patches[n_patches - 1].pfn >= w.out_max_pfn)
 		w.out_max_pfn = patches[n_patches - 1].pfn + 1;
 	struct uz_outfile out;
-	UZ_TRY(uz_outfile_create(out_path, &out));
+	UZ_TRY(uz_outfile_create(out_path, !opts->no_fsync, &out));
 	struct uz_error *err = opts->format == UZ_DUMP_KDUMP ? write_kdump(&w, out.fd, opts)
 							     : write_elf(&w, out.fd, opts);
 	if (!err)

@@ -603,6 +603,7 @@ static struct uz_error *write_flattened(struct uz_dump *in, const char *out_path
 		return uz_error_create(UZ_ERR_USAGE, "a flattened output cannot be written in place");
 	struct uz_dump_write_options plain_opts = *opts;
 	plain_opts.flattened = false;
+	plain_opts.no_fsync = true;   /* read back and deleted at once */
 	char *plain;
 	UZ_TRY(plain_temp(out_path, &plain));
 	struct uz_error *err = uz_dump_write(in, plain, patches, n_patches, fill, fill_ctx,
@@ -617,7 +618,7 @@ static struct uz_error *write_flattened(struct uz_dump *in, const char *out_path
 		err = uz_flatten_fd(fd, plain, STDOUT_FILENO, "standard output");
 	} else if (!err) {
 		struct uz_outfile out;
-		if (!(err = uz_outfile_create(out_path, &out))) {
+		if (!(err = uz_outfile_create(out_path, !opts->no_fsync, &out))) {
 			err = uz_flatten_fd(fd, plain, out.fd, out.tmp_path);
 			if (!err)
 				err = uz_outfile_commit(&out);

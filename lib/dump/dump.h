@@ -163,10 +163,11 @@ struct uz_dump_write_options {
 	const void *note_desc;
 	size_t note_desc_len;
 	/* ELF only: out_path must be the input's own path; the file is updated
-	 * in place at a cost proportional to the patches (pages appended,
-	 * replaced pages overwritten, the program header table grown into the
-	 * free bytes after it, the header written last).  When the layout has
-	 * no room (or the input is kdump/flattened), falls back to the
+	 * in place at a cost proportional to the patches (pages and the note
+	 * appended, the note under a PT_NOTE of its own, replaced pages
+	 * overwritten, the program header table grown into the free bytes
+	 * after it, the header written last; no segment data moves).  When
+	 * the layout has no room (or the input is kdump/flattened), falls back to the
 	 * streaming rewrite through a temporary file and sets *fell_back (if
 	 * non-NULL).  After an in-place write, close and reopen the dump. */
 	bool in_place;
@@ -188,6 +189,10 @@ struct uz_dump_write_options {
 	 * has been written: before that, a failed write left the target
 	 * untouched (standard output included). */
 	bool *flat_started;
+	/* Skip the fsync before the rename (the rename itself stays atomic):
+	 * for scratch output whose loss on a power cut does not matter, and
+	 * for measuring the copy apart from the disk's write-back. */
+	bool no_fsync;
 };
 
 void uz_dump_write_options_init(const struct uz_dump *in,

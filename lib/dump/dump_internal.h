@@ -267,11 +267,14 @@ struct uz_outfile {
 	int fd;
 	char *tmp_path;
 	char *final_path;
+	bool durable;
 };
 
-/* Create a temporary file next to final_path (mode 0600). */
-struct uz_error *uz_outfile_create(const char *final_path, struct uz_outfile *out);
-/* fsync, rename to the final path, fsync the directory. */
+/* Create a temporary file next to final_path (mode 0600).  durable: fsync
+ * it before the rename (uz_dump_write_options.no_fsync says otherwise). */
+struct uz_error *uz_outfile_create(const char *final_path, bool durable,
+				   struct uz_outfile *out);
+/* fsync (if durable), rename to the final path, fsync the directory. */
 struct uz_error *uz_outfile_commit(struct uz_outfile *out);
 /* Remove the temporary file (no-op after commit). */
 void uz_outfile_abort(struct uz_outfile *out);

@@ -342,6 +342,14 @@ struct elf_layout {
 	uint64_t out_size;       /* of the streamed output */
 	uint64_t vaddr_delta;    /* p_vaddr - p_paddr for added segments */
 	bool has_vaddr;
+	/* In place (plan_in_place): nothing moves but the first PT_NOTE's
+	 * bytes; the extra note gets its own PT_NOTE as the last header. */
+	bool in_place;
+	bool note_last_phdr;
+	uint64_t note_paddr;     /* p_paddr of that last PT_NOTE */
+	bool notes_moved;
+	uint64_t notes_from, notes_to, notes_size;  /* the first PT_NOTE's bytes */
+	uint64_t front_end;      /* end of the bytes rewritten after the table */
 };
 
 static uint64_t round_up(uint64_t x, uint64_t a)
@@ -603,9 +611,70 @@ static size_t split_zero_fill(const struct uz_dump *d, const struct elf_layout *
 	return count;
 }
 
+/* In place, the program header table grows into the bytes after it.  On a
+ * /proc/vmcore those are the notes, and after them the slack before the
+ * page-aligned segment data: the notes slide forward into that slack.  The
+ * extra note goes at the end of the file under a PT_NOTE of its own, the
+ * last program header.  That order is what crash 8 needs: it reads the
+ * notes of the first PT_NOTE from its copy of the bytes before the lowest
+ * segment offset (netdump.c, resize_elf_header), and takes every later
+ * program header as memory whatever its type, so that last PT_NOTE is given
+ * a physical address above every segment, where nothing reads.
+ * False when the table and the notes do not fit before the data. */
+static bool plan_in_place(const struct uz_dump *d, const struct uz_page_patch *patches,
+			  size_t n_patches, size_t split_extra, struct elf_layout *L)
+{
+	const struct uz_elf_state *e = &d->u.elf;
+	if (L->note_len && L->note_phdr == SIZE_MAX)
+		return false;   /* the streaming rewrite adds a PT_NOTE at index 0 */
+	size_t extra = L->n_runs + split_extra + (L->note_len ? 1 : 0);
+	uint64_t new_table_end = e->phoff + (e->phnum + extra) * PHDR_SIZE;
+	uint64_t limit = d->src.size;   /* first byte that must stay where it is */
+	const struct elf_block *notes = NULL;
+	for (size_t i = 0; i < L->n_blocks; i++) {
+		const struct elf_block *b = &L->blocks[i];
+		if (b->offset < L->table_end)
+			continue;
+		if (L->note_phdr != SIZE_MAX && b->phdr == L->note_phdr)
+			notes = b;
+		else if (b->offset < limit)
+			limit = b->offset;
+	}
+	uint64_t front_end = new_table_end, notes_to = 0;
+	bool move = notes && notes->offset < new_table_end;
+	if (move) {
+		notes_to = round_up(new_table_end, 8);
+		front_end = notes_to + notes->size;
+		if (notes->offset + notes->size > front_end)
+			front_end = notes->offset + notes->size;
+	}
+	if (front_end > limit || (notes && notes->offset + notes->size > limit))
+		return false;
+	L->front_end = front_end;
+	if (move) {
+		L->notes_moved = true;
+		L->notes_from = notes->offset;
+		L->notes_size = notes->size;
+		L->notes_to = notes_to;
+	}
+	uint64_t top = 0;   /* end of the highest segment or added page */
+	for (size_t i = 0; i < e->n_loads; i++)
+		if (e->loads[i].paddr + e->loads[i].memsz > top)
+			top = e->loads[i].paddr + e->loads[i].memsz;
+	for (size_t i = 0; i < n_patches; i++)
+		if (((patches[i].pfn + 1) << d->page_shift) > top)
+			top = (patches[i].pfn + 1) << d->page_shift;
+	L->note_paddr = round_up(top, d->page_size);
+	L->extra_phdrs = extra;
+	L->note_last_phdr = L->note_len != 0;
+	L->note_at_end = L->note_len != 0;
+	L->in_place = true;
+	return true;
+}
+
 static struct uz_error *plan_layout(struct uz_dump *d, const struct uz_page_patch *patches,
 				    size_t n_patches, const struct uz_dump_write_options *opts,
-				    struct elf_layout *L)
+				    bool want_in_place, struct elf_layout *L)
 {
 	const struct uz_elf_state *e = &d->u.elf;
 	memset(L, 0, sizeof(*L));
@@ -660,6 +729,9 @@ static struct uz_error *plan_layout(struct uz_dump *d, const struct uz_page_patc
 			return uz_error_create(UZ_ERR_NOMEM, "extra note");
 		uz_note_build(L->note, opts->note_name, opts->note_type, opts->note_desc,
 			      opts->note_desc_len);
+	}
+	if (!(want_in_place && plan_in_place(d, patches, n_patches, split_extra, L)) &&
+	    opts->note_name) {
 		if (L->note_phdr == SIZE_MAX) {
 			L->note_new_phdr = true;
 			L->note_at_end = true;
@@ -689,14 +761,15 @@ static struct uz_error *plan_layout(struct uz_dump *d, const struct uz_page_patc
 		}
 	}
 
-	L->extra_phdrs = L->n_runs + split_extra + (L->note_new_phdr ? 1 : 0);
+	if (!L->in_place)
+		L->extra_phdrs = L->n_runs + split_extra + (L->note_new_phdr ? 1 : 0);
 	if (e->phnum + L->extra_phdrs >= PN_XNUM)
 		return uz_error_create(UZ_ERR_UNSUPPORTED,
 				       "output would need %zu program headers (PN_XNUM not supported)",
 				       e->phnum + L->extra_phdrs);
 	uint64_t gap_a = L->data_min - L->table_end;
 	uint64_t extra = L->extra_phdrs * PHDR_SIZE;
-	if (extra > gap_a)
+	if (extra > gap_a && !L->in_place)
 		L->shift_a = round_up(extra - gap_a, L->align);
 
 	uint64_t out_end = remap(L, d->src.size);
@@ -747,7 +820,9 @@ static uint8_t *build_phdrs(const struct uz_dump *d, const struct elf_layout *L,
 		uint8_t *p = t + k * PHDR_SIZE;
 		memcpy(p, phdr_at(e, i), PHDR_SIZE);
 		uz_put_le64(p + P_OFFSET, remap(L, uz_le64(p + P_OFFSET)));
-		if (i == L->note_phdr && L->note_len && !L->note_new_phdr) {
+		if (i == L->note_phdr && L->notes_moved)
+			uz_put_le64(p + P_OFFSET, L->notes_to);
+		if (i == L->note_phdr && L->note_len && !L->note_new_phdr && !L->note_last_phdr) {
 			if (L->note_at_end)
 				uz_put_le64(p + P_OFFSET, L->note_out_off);
 			uint64_t fsz = uz_le64(p + P_FILESZ), msz = uz_le64(p + P_MEMSZ);
@@ -782,6 +857,15 @@ static uint8_t *build_phdrs(const struct uz_dump *d, const struct elf_layout *L,
 		uz_put_le64(p + P_ALIGN, 0);
 		file_off += len;
 		i = j;
+	}
+	if (L->note_last_phdr) {
+		uint8_t *p = t + k++ * PHDR_SIZE;
+		uz_put_le32(p + P_TYPE, PT_NOTE);
+		uz_put_le64(p + P_OFFSET, L->note_out_off);
+		uz_put_le64(p + P_PADDR, L->note_paddr);
+		uz_put_le64(p + P_FILESZ, L->note_len);
+		uz_put_le64(p + P_MEMSZ, L->note_len);
+		uz_put_le64(p + P_ALIGN, 4);
 	}
 	*n_out = k;
 	return t;
@@ -857,11 +941,11 @@ static void put_ehdr(const struct uz_dump *d, const struct elf_layout *L, size_t
 static struct uz_error *write_streaming(struct uz_dump *d, const char *out_path,
 					const struct elf_layout *L,
 					const struct uz_page_patch *patches, size_t n_patches,
-					uz_patch_fill_fn *fill, void *fill_ctx)
+					uz_patch_fill_fn *fill, void *fill_ctx, bool durable)
 {
 	const struct uz_elf_state *e = &d->u.elf;
 	struct uz_outfile out;
-	UZ_TRY(uz_outfile_create(out_path, &out));
+	UZ_TRY(uz_outfile_create(out_path, durable, &out));
 	struct uz_error *err = NULL;
 	size_t n_phdrs = 0;
 	uint8_t *table = build_phdrs(d, L, patches, n_patches, &n_phdrs);
@@ -917,14 +1001,17 @@ fail:
 	return err;
 }
 
-/* Cost proportional to the patches: new data at the end of the file, the
- * note in the free bytes after the notes, the table grown into the free
- * bytes after it; the header is written last so that an interrupted run
- * leaves the old view of the dump. */
+/* Cost proportional to the patches, whatever the size of the dump: the page
+ * tables are patched where they are, new pages and the extra note go at the
+ * end of the file, and the header, the grown table and the notes slid
+ * forward are written last, the table and notes in one write of the bytes
+ * before the data.  The first phnum entries of the new table are the old
+ * ones (with the notes' new offset), so if the run stops before the ELF
+ * header's new e_phnum is written, readers still see the old segments. */
 static struct uz_error *write_in_place(struct uz_dump *d, const char *path,
 				       const struct elf_layout *L,
 				       const struct uz_page_patch *patches, size_t n_patches,
-				       uz_patch_fill_fn *fill, void *fill_ctx)
+				       uz_patch_fill_fn *fill, void *fill_ctx, bool durable)
 {
 	const struct uz_elf_state *e = &d->u.elf;
 	int fd = open(path, O_RDWR | O_CLOEXEC);
@@ -932,7 +1019,7 @@ static struct uz_error *write_in_place(struct uz_dump *d, const char *path,
 		return uz_error_errno(errno, "opening %s for in-place update", path);
 	struct uz_error *err = NULL;
 	struct stat a, b;
-	uint8_t *table = NULL;
+	uint8_t *table = NULL, *front = NULL;
 	if (fstat(fd, &a) < 0 || fstat(d->src.fd, &b) < 0 || a.st_dev != b.st_dev ||
 	    a.st_ino != b.st_ino || (uint64_t)a.st_size != d->src.file_size) {
 		err = uz_error_create(UZ_ERR_USAGE,
@@ -941,29 +1028,38 @@ static struct uz_error *write_in_place(struct uz_dump *d, const char *path,
 	}
 	size_t n_phdrs = 0;
 	table = build_phdrs(d, L, patches, n_patches, &n_phdrs);
-	if (!table) {
+	uint64_t front_len = L->front_end - e->phoff;
+	front = calloc(1, front_len);
+	if (!table || !front) {
 		err = uz_error_create(UZ_ERR_NOMEM, "program header table");
 		goto out;
 	}
+	memcpy(front, table, n_phdrs * PHDR_SIZE);
+	if (L->notes_moved &&
+	    (err = uz_error_wrap(uz_source_read(&d->src, L->notes_from,
+						   front + (L->notes_to - e->phoff), L->notes_size),
+				    "reading the notes")))
+		goto out;
 	uint8_t ehdr[EHDR_SIZE];
 	put_ehdr(d, L, n_phdrs, ehdr);
 	if ((err = write_pages(d, fd, L, patches, n_patches, fill, fill_ctx, true)))
 		goto out;
 	if (L->note_len && (err = uz_pwrite_all(fd, L->note, L->note_len, L->note_out_off)))
 		goto out;
-	if (fsync(fd) < 0) {
+	if (durable && fsync(fd) < 0) {
 		err = uz_error_errno(errno, "fsync %s", path);
 		goto out;
 	}
-	if ((err = uz_pwrite_all(fd, table, n_phdrs * PHDR_SIZE, e->phoff)) ||
+	if ((err = uz_pwrite_all(fd, front, front_len, e->phoff)) ||
 	    (err = uz_pwrite_all(fd, ehdr, EHDR_SIZE, 0)))
 		goto out;
-	if (fsync(fd) < 0)
+	if (durable && fsync(fd) < 0)
 		err = uz_error_errno(errno, "fsync %s", path);
 out:
 	/* The opened view is stale now: drop cached pages. */
 	memset(d->cache.valid, 0, sizeof(d->cache.valid));
 	free(table);
+	free(front);
 	close(fd);
 	return err;
 }
@@ -974,14 +1070,17 @@ static struct uz_error *elf_write(struct uz_dump *d, const char *out_path,
 				  const struct uz_dump_write_options *opts)
 {
 	struct elf_layout L;
-	struct uz_error *err = plan_layout(d, patches, n_patches, opts, &L);
+	struct uz_error *err = plan_layout(d, patches, n_patches, opts,
+					   opts->in_place && !d->src.flattened, &L);
 	if (!err) {
-		if (opts->in_place && !d->src.flattened && !L.shift_a && !L.shift_b) {
-			err = write_in_place(d, out_path, &L, patches, n_patches, fill, fill_ctx);
+		if (L.in_place) {
+			err = write_in_place(d, out_path, &L, patches, n_patches, fill, fill_ctx,
+					     !opts->no_fsync);
 		} else {
 			if (opts->in_place && opts->fell_back)
 				*opts->fell_back = true;
-			err = write_streaming(d, out_path, &L, patches, n_patches, fill, fill_ctx);
+			err = write_streaming(d, out_path, &L, patches, n_patches, fill, fill_ctx,
+					      !opts->no_fsync);
 		}
 	}
 	free(L.note);

@@ -15,9 +15,11 @@
 /* Copy buffer: bounded, independent of the dump size. */
 #define COPY_CHUNK (1u << 20)
 
-struct uz_error *uz_outfile_create(const char *final_path, struct uz_outfile *out)
+struct uz_error *uz_outfile_create(const char *final_path, bool durable,
+				   struct uz_outfile *out)
 {
 	out->fd = -1;
+	out->durable = durable;
 	out->tmp_path = NULL;
 	out->final_path = strdup(final_path);
 	char *dir_copy = strdup(final_path), *base_copy = strdup(final_path);
@@ -56,7 +58,7 @@ out:
 struct uz_error *uz_outfile_commit(struct uz_outfile *out)
 {
 	struct uz_error *err = NULL;
-	if (fsync(out->fd) < 0) {
+	if (out->durable && fsync(out->fd) < 0) {
 		err = uz_error_errno(errno, "fsync %s", out->tmp_path);
 		uz_outfile_abort(out);
 		return err;
@@ -74,7 +76,7 @@ struct uz_error *uz_outfile_commit(struct uz_outfile *out)
 		return err;
 	}
 	/* Make the rename durable. */
-	char *dir_copy = strdup(out->final_path);
+	char *dir_copy = out->durable ? strdup(out->final_path) : NULL;
 	if (dir_copy) {
 		int dfd = open(dirname(dir_copy), O_RDONLY | O_DIRECTORY);
 		if (dfd >= 0) {

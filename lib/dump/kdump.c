@@ -879,7 +879,7 @@ static struct uz_error *kdump_write(struct uz_dump *d, const char *out_path,
 	if (k->header_version >= 2 && uz_le64(area + KH_END_PFN) == k->max_mapnr)
 		uz_put_le64(area + KH_END_PFN, P.new_max > UINT32_MAX ? UINT32_MAX : P.new_max);
 
-	if ((err = uz_outfile_create(out_path, &out)))
+	if ((err = uz_outfile_create(out_path, !opts->no_fsync, &out)))
 		goto fail;
 	uint64_t pos = P.data + (P.data_end_old - k->data_start);
 	if ((err = write_bitmap(d, out.fd, &P, false, patches, n_patches)) ||

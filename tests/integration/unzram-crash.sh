@@ -4,7 +4,8 @@
 # both (tests/integration/unzram_crash.py does the checks; what crash can and
 # cannot do on these kernels: docs/crash-oracle.md).
 # Kernels: UZ_CRASH_KERNELS (default "6.1 6.12"); dumps: UZ_CRASH_DUMPS
-# (default "kdump-elf kdump-d0-zlib").  UZ_CRASH_FIXTURE_<kernel with _ for .>
+# (default "kdump-elf kdump-elf+in-place kdump-d0-zlib"; +in-place: OUT is a
+# copy of IN updated with --in-place).  UZ_CRASH_FIXTURE_<kernel with _ for .>
 # (e.g. UZ_CRASH_FIXTURE_6_1=DIR) uses that fixture directory instead of
 # asking tests/vm/fixtures.
 set -u
@@ -24,15 +25,21 @@ for kver in ${UZ_CRASH_KERNELS:-6.1 6.12}; do
     echo "FAIL crash-$kver-fixtures: could not build fixtures: $(tail -n 3 "$work/fixtures.log" | tr '\n' ' ')"
     continue
   fi
-  for dump in ${UZ_CRASH_DUMPS:-kdump-elf kdump-d0-zlib}; do
+  for dump in ${UZ_CRASH_DUMPS:-kdump-elf kdump-elf+in-place kdump-d0-zlib}; do
     name=crash-$kver-$dump
-    in=$fx/$dump.vmcore out=$work/$dump.unzram
+    base=${dump%+in-place}
+    in=$fx/$base.vmcore out=$work/$dump.unzram
     if [ ! -f "$in" ]; then
-      echo "FAIL $name: no $dump.vmcore in $fx"
+      echo "FAIL $name: no $base.vmcore in $fx"
       continue
     fi
+    files=("$in" "$out")
+    if [ "$base" != "$dump" ]; then
+      cp "$in" "$out"
+      files=(--in-place "$out" "$out")
+    fi
     if ! "$bin" --quiet --vmlinux "$fx/vmlinux" -d "$fx/debug-modules" --report "$work/report.json" \
-         "$in" "$out" >"$work/run.log" 2>&1; then
+         "${files[@]}" >"$work/run.log" 2>&1; then
       echo "FAIL $name: vmcore-unzram failed: $(tail -n 3 "$work/run.log" | tr '\n' ' ')"
       continue
     fi

@@ -168,15 +168,38 @@ UT_TEST(write_without_changes_is_byte_identical)
 	}
 }
 
+/* Move the notes of a kernel-flavour file to right after the program header
+ * table, leaving the slack before the page-aligned data after them. */
+static bool pack_notes(const char *path)
+{
+	uint8_t *f;
+	size_t len;
+	if (!read_file(path, &f, &len))
+		return false;
+	size_t phnum = f[56] | (size_t)f[57] << 8;
+	uint64_t noff = le64(f + 64 + 8), nsz = le64(f + 64 + 32), table_end = 64 + phnum * 56;
+	memmove(f + table_end, f + noff, nsz);
+	memset(f + table_end + nsz, 0, noff - table_end);
+	for (int i = 0; i < 8; i++)
+		f[64 + 8 + i] = (uint8_t)(table_end >> (8 * i));
+	FILE *o = fopen(path, "wb");
+	bool ok = o && fwrite(f, 1, len, o) == len;
+	ok = o && fclose(o) == 0 && ok;
+	free(f);
+	return ok;
+}
+
 /* Replace pages (one of them duplicated by the kernel-text segment), add two
  * runs of pages above the end and a note; read back every page. */
 static void roundtrip(struct ut_state *ut_, enum uz_synth_elf_flavour flavour, bool in_place,
-		      bool want_fell_back)
+		      bool want_fell_back, bool packed_notes)
 {
 	struct uz_synth_desc d;
 	desc_init(&d, flavour);
 	char *in = tmp_path("rt-in.elf"), *out = tmp_path("rt-out.elf");
 	UT_OK(uz_synth_write(&d, in));
+	if (packed_notes)
+		UT_ASSERT(pack_notes(in));
 	uint8_t *orig;
 	size_t orig_len;
 	UT_ASSERT(read_file(in, &orig, &orig_len));
@@ -223,7 +246,10 @@ static void roundtrip(struct ut_state *ut_, enum uz_synth_elf_flavour flavour, b
 	uz_dump_close(dump);
 
 	/* Layout rules for crash: table where it was, PT_NOTE first, and the
-	 * original notes unchanged in front of the new one. */
+	 * original notes unchanged in front of the new one.  In place, the
+	 * original notes stay whole (maybe slid forward, still before every
+	 * segment's data) and the new note has its own PT_NOTE, the last
+	 * header, at a physical address above every segment. */
 	uint8_t *res;
 	size_t res_len;
 	UT_ASSERT(read_file(result, &res, &res_len));
@@ -234,7 +260,22 @@ static void roundtrip(struct ut_state *ut_, enum uz_synth_elf_flavour flavour, b
 	uint64_t new_noff = le64(res + phoff + 8), new_nsz = le64(res + phoff + 32);
 	UT_ASSERT(new_noff + new_nsz <= res_len);
 	UT_ASSERT_MEM(res + new_noff, orig + old_noff, old_nsz);
-	UT_ASSERT(new_nsz > old_nsz);
+	size_t phnum = res[56] | (size_t)res[57] << 8;
+	if (in_place && !want_fell_back) {
+		/* They slid forward exactly when packed right after the table. */
+		UT_ASSERT_EQ(new_noff != old_noff, packed_notes);
+		UT_ASSERT_EQ(new_nsz, old_nsz);
+		const uint8_t *last = res + phoff + (phnum - 1) * 56;
+		UT_ASSERT_EQ(last[0], 4);   /* PT_NOTE */
+		UT_ASSERT_EQ(le64(last + 32), 12 + 16 + ((sizeof(desc) + 3) & ~(size_t)3));   /* "VMCOREUNZRAM\0" padded to 16 */
+		for (size_t i = 1; i + 1 < phnum; i++) {
+			const uint8_t *ph = res + phoff + i * 56;
+			UT_ASSERT(le64(ph + 24) + le64(ph + 40) <= le64(last + 24));
+			UT_ASSERT(new_noff + new_nsz <= le64(ph + 8));
+		}
+	} else {
+		UT_ASSERT(new_nsz > old_nsz);
+	}
 	if (flavour == UZ_SYNTH_ELF_QEMU) {
 		/* QEMU's section name table moved with the data and is still found. */
 		uint64_t shoff = le64(res + 40);
@@ -251,23 +292,29 @@ static void roundtrip(struct ut_state *ut_, enum uz_synth_elf_flavour flavour, b
 
 UT_TEST(write_patched_kernel_style)
 {
-	roundtrip(ut_, UZ_SYNTH_ELF_KERNEL, false, false);
+	roundtrip(ut_, UZ_SYNTH_ELF_KERNEL, false, false, false);
 }
 
 UT_TEST(write_patched_qemu_style)
 {
-	roundtrip(ut_, UZ_SYNTH_ELF_QEMU, false, false);
+	roundtrip(ut_, UZ_SYNTH_ELF_QEMU, false, false, false);
 }
 
 UT_TEST(write_in_place_when_room)
 {
 	/* /proc/vmcore layout leaves page padding after the table and notes. */
-	roundtrip(ut_, UZ_SYNTH_ELF_KERNEL, true, false);
+	roundtrip(ut_, UZ_SYNTH_ELF_KERNEL, true, false, false);
+}
+
+UT_TEST(write_in_place_slides_notes_after_the_table)
+{
+	/* Notes right after the table, slack after them: they move forward. */
+	roundtrip(ut_, UZ_SYNTH_ELF_KERNEL, true, false, true);
 }
 
 UT_TEST(write_in_place_falls_back_without_room)
 {
-	roundtrip(ut_, UZ_SYNTH_ELF_QEMU, true, true);
+	roundtrip(ut_, UZ_SYNTH_ELF_QEMU, true, true, false);
 }
 
 UT_TEST(write_rejects_bad_patches)
@@ -357,5 +404,6 @@ UT_TEST(write_fills_missing_pages)
 UT_MAIN(UT_CASE(reads_kernel_style_elf), UT_CASE(write_fills_missing_pages), UT_CASE(reads_qemu_style_elf),
 	UT_CASE(reads_aarch64_64k_pages), UT_CASE(write_without_changes_is_byte_identical),
 	UT_CASE(write_patched_kernel_style), UT_CASE(write_patched_qemu_style),
-	UT_CASE(write_in_place_when_room), UT_CASE(write_in_place_falls_back_without_room),
+	UT_CASE(write_in_place_when_room), UT_CASE(write_in_place_slides_notes_after_the_table),
+	UT_CASE(write_in_place_falls_back_without_room),
 	UT_CASE(write_rejects_bad_patches))
