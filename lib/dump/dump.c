@@ -76,6 +76,24 @@ void uz_note_build(uint8_t *out, const char *name, uint32_t type,
 		memcpy(out + 12 + pad4(namesz), desc, desc_len);
 }
 
+struct uz_error *uz_note_pwrite(int fd, uint64_t off, const char *name, uint32_t type,
+				const void *desc, size_t desc_len)
+{
+	size_t namesz = strlen(name) + 1;
+	if (namesz > UZ_NOTE_NAME_MAX)
+		return uz_error_create(UZ_ERR_USAGE, "note name of %zu bytes", namesz);
+	uint8_t head[12 + UZ_NOTE_NAME_MAX] = { 0 }, pad[3] = { 0 };
+	size_t head_len = 12 + pad4(namesz);
+	uz_put_le32(head, (uint32_t)namesz);
+	uz_put_le32(head + 4, (uint32_t)desc_len);
+	uz_put_le32(head + 8, type);
+	memcpy(head + 12, name, namesz);
+	UZ_TRY(uz_pwrite_all(fd, head, head_len, off));
+	if (desc_len)
+		UZ_TRY(uz_pwrite_all(fd, desc, desc_len, off + head_len));
+	return uz_pwrite_all(fd, pad, pad4(desc_len) - desc_len, off + head_len + desc_len);
+}
+
 bool uz_vmcoreinfo_get(const char *vmcoreinfo, const char *key, char *val, size_t val_size)
 {
 	size_t klen = strlen(key);

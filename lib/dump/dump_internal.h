@@ -248,6 +248,11 @@ size_t uz_note_size(const char *name, size_t desc_len);
 /* Write the note into out (uz_note_size bytes). */
 void uz_note_build(uint8_t *out, const char *name, uint32_t type,
 		   const void *desc, size_t desc_len);
+/* Write the note at off in fd without copying desc (a rewrite record can be
+ * megabytes); name at most UZ_NOTE_NAME_MAX bytes. */
+#define UZ_NOTE_NAME_MAX 64u
+struct uz_error *uz_note_pwrite(int fd, uint64_t off, const char *name, uint32_t type,
+				const void *desc, size_t desc_len);
 
 /* VMCOREINFO "KEY=value" lookup (value up to end of line), NULL if absent. */
 bool uz_vmcoreinfo_get(const char *vmcoreinfo, const char *key, char *val, size_t val_size);

@@ -326,8 +326,7 @@ struct elf_layout {
 	bool note_at_end;        /* the note is placed after the input data */
 	uint64_t note_end;       /* input offset where the notes end */
 	uint64_t shift_b;        /* inserted at note_end */
-	size_t note_len;
-	uint8_t *note;
+	size_t note_len;         /* of the extra note (opts->note_*), 0 for none */
 	size_t n_runs;           /* runs of consecutive PATCH_NEW pages */
 	size_t extra_phdrs;
 	/* What each patch does (NULL when every patch is a replacement or at
@@ -723,12 +722,10 @@ static struct uz_error *plan_layout(struct uz_dump *d, const struct uz_page_patc
 		}
 
 	if (opts->note_name) {
+		if (strlen(opts->note_name) + 1 > UZ_NOTE_NAME_MAX)
+			return uz_error_create(UZ_ERR_USAGE, "note name \"%.16s...\" is too long",
+					       opts->note_name);
 		L->note_len = uz_note_size(opts->note_name, opts->note_desc_len);
-		L->note = malloc(L->note_len);
-		if (!L->note)
-			return uz_error_create(UZ_ERR_NOMEM, "extra note");
-		uz_note_build(L->note, opts->note_name, opts->note_type, opts->note_desc,
-			      opts->note_desc_len);
 	}
 	if (!(want_in_place && plan_in_place(d, patches, n_patches, split_extra, L)) &&
 	    opts->note_name) {
@@ -938,14 +935,22 @@ static void put_ehdr(const struct uz_dump *d, const struct elf_layout *L, size_t
 		uz_put_le64(ehdr + E_SHOFF, remap(L, shoff));
 }
 
+static struct uz_error *write_note(int fd, const struct elf_layout *L,
+				   const struct uz_dump_write_options *opts)
+{
+	return uz_note_pwrite(fd, L->note_out_off, opts->note_name, opts->note_type,
+			      opts->note_desc, opts->note_desc_len);
+}
+
 static struct uz_error *write_streaming(struct uz_dump *d, const char *out_path,
 					const struct elf_layout *L,
 					const struct uz_page_patch *patches, size_t n_patches,
-					uz_patch_fill_fn *fill, void *fill_ctx, bool durable)
+					uz_patch_fill_fn *fill, void *fill_ctx,
+					const struct uz_dump_write_options *opts)
 {
 	const struct uz_elf_state *e = &d->u.elf;
 	struct uz_outfile out;
-	UZ_TRY(uz_outfile_create(out_path, durable, &out));
+	UZ_TRY(uz_outfile_create(out_path, !opts->no_fsync, &out));
 	struct uz_error *err = NULL;
 	size_t n_phdrs = 0;
 	uint8_t *table = build_phdrs(d, L, patches, n_patches, &n_phdrs);
@@ -972,7 +977,7 @@ static struct uz_error *write_streaming(struct uz_dump *d, const char *out_path,
 	if ((err = uz_pwrite_all(out.fd, ehdr, EHDR_SIZE, 0)) ||
 	    (err = uz_pwrite_all(out.fd, table, n_phdrs * PHDR_SIZE, e->phoff)))
 		goto fail;
-	if (L->note_len && (err = uz_pwrite_all(out.fd, L->note, L->note_len, L->note_out_off)))
+	if (L->note_len && (err = write_note(out.fd, L, opts)))
 		goto fail;
 	if (L->shdrs) {
 		uint8_t *sh = malloc(L->shlen);
@@ -1011,8 +1016,10 @@ fail:
 static struct uz_error *write_in_place(struct uz_dump *d, const char *path,
 				       const struct elf_layout *L,
 				       const struct uz_page_patch *patches, size_t n_patches,
-				       uz_patch_fill_fn *fill, void *fill_ctx, bool durable)
+				       uz_patch_fill_fn *fill, void *fill_ctx,
+				       const struct uz_dump_write_options *opts)
 {
+	bool durable = !opts->no_fsync;
 	const struct uz_elf_state *e = &d->u.elf;
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
@@ -1044,7 +1051,7 @@ static struct uz_error *write_in_place(struct uz_dump *d, const char *path,
 	put_ehdr(d, L, n_phdrs, ehdr);
 	if ((err = write_pages(d, fd, L, patches, n_patches, fill, fill_ctx, true)))
 		goto out;
-	if (L->note_len && (err = uz_pwrite_all(fd, L->note, L->note_len, L->note_out_off)))
+	if (L->note_len && (err = write_note(fd, L, opts)))
 		goto out;
 	if (durable && fsync(fd) < 0) {
 		err = uz_error_errno(errno, "fsync %s", path);
@@ -1074,16 +1081,13 @@ static struct uz_error *elf_write(struct uz_dump *d, const char *out_path,
 					   opts->in_place && !d->src.flattened, &L);
 	if (!err) {
 		if (L.in_place) {
-			err = write_in_place(d, out_path, &L, patches, n_patches, fill, fill_ctx,
-					     !opts->no_fsync);
+			err = write_in_place(d, out_path, &L, patches, n_patches, fill, fill_ctx, opts);
 		} else {
 			if (opts->in_place && opts->fell_back)
 				*opts->fell_back = true;
-			err = write_streaming(d, out_path, &L, patches, n_patches, fill, fill_ctx,
-					      !opts->no_fsync);
+			err = write_streaming(d, out_path, &L, patches, n_patches, fill, fill_ctx, opts);
 		}
 	}
-	free(L.note);
 	free(L.blocks);
 	free(L.shdrs);
 	free(L.kind);

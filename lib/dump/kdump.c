@@ -543,10 +543,17 @@ static struct uz_error *kdump_next_pfn(struct uz_dump *d, uint64_t *pfn)
 
 /* ---- writing ---- */
 
-struct new_desc {
-	uint64_t offset;
-	uint32_t size, flags;
+/* Where the patches' data went, 4 bytes a patch (the writer's memory is
+ * bounded by what vmcore-unzram may spend per restored page): the
+ * compressed length, NEW_RAW when stored raw.  Patch i's data follows patch
+ * i-1's, from the first patch's offset, so offsets are running sums. */
+struct new_data {
+	uint32_t *len_raw;
+	uint64_t first_off;
+	uint32_t flag;         /* page_flags bit of the compression used */
 };
+
+#define NEW_RAW 0x80000000u
 
 struct kdump_plan {
 	uint64_t bs;
@@ -612,7 +619,7 @@ static struct uz_error *write_patch_data(struct uz_dump *d, int fd,
 					 const struct uz_page_patch *patches, size_t n_patches,
 					 uz_patch_fill_fn *fill, void *fill_ctx,
 					 enum uz_dump_compress compress,
-					 struct new_desc *out, uint64_t *pos)
+					 struct new_data *out, uint64_t *pos)
 {
 	uint64_t bs = d->u.kd.block_size;
 	uint8_t *page = malloc(bs), *cbuf = malloc(bs);
@@ -621,6 +628,8 @@ static struct uz_error *write_patch_data(struct uz_dump *d, int fd,
 		err = uz_error_create(UZ_ERR_NOMEM, "page buffers");
 		goto out;
 	}
+	out->first_off = *pos;
+	out->flag = flag_of_compress(compress);
 	for (size_t i = 0; i < n_patches; i++) {
 		if ((err = fill(fill_ctx, i, page))) {
 			err = uz_error_wrap(err, "producing page 0x%llx",
@@ -632,7 +641,7 @@ static struct uz_error *write_patch_data(struct uz_dump *d, int fd,
 		if ((err = uz_page_compress(compress, page, bs, cbuf, &len, &raw)) ||
 		    (err = uz_pwrite_all(fd, cbuf, len, *pos)))
 			goto out;
-		out[i] = (struct new_desc){ *pos, (uint32_t)len, raw ? 0 : flag_of_compress(compress) };
+		out->len_raw[i] = (uint32_t)len | (raw ? NEW_RAW : 0);
 		*pos += len;
 	}
 out:
@@ -643,12 +652,15 @@ out:
 
 #define DESC_BATCH 4096u
 
-/* Where a patch's data went, into a page descriptor's first 16 bytes. */
-static void put_new_desc(uint8_t *o, const struct new_desc *nd)
+/* Where the next patch's data went, into a page descriptor's first 16
+ * bytes; *off moves past it. */
+static void put_new_desc(uint8_t *o, const struct new_data *nd, size_t i, uint64_t *off)
 {
-	uz_put_le64(o, nd->offset);
-	uz_put_le32(o + 8, nd->size);
-	uz_put_le32(o + 12, nd->flags);
+	uint32_t len = nd->len_raw[i] & ~NEW_RAW;
+	uz_put_le64(o, *off);
+	uz_put_le32(o + 8, len);
+	uz_put_le32(o + 12, nd->len_raw[i] & NEW_RAW ? 0 : nd->flag);
+	*off += len;
 }
 
 /* Stream the descriptor table in PFN order: the input's descriptors with
@@ -658,7 +670,7 @@ static void put_new_desc(uint8_t *o, const struct new_desc *nd)
  * 2nd bitmap. */
 static struct uz_error *write_descs(struct uz_dump *d, int fd, const struct kdump_plan *P,
 				    const struct uz_page_patch *patches, size_t n_patches,
-				    const struct new_desc *nd)
+				    const struct new_data *nd)
 {
 	struct uz_kdump_state *k = &d->u.kd;
 	uint8_t *in = malloc(DESC_BATCH * DESC_SIZE), *out = malloc(DESC_BATCH * DESC_SIZE);
@@ -670,6 +682,7 @@ static struct uz_error *write_descs(struct uz_dump *d, int fd, const struct kdum
 	uint64_t in_index = 0, in_have = 0, in_pos = 0;  /* batch read state */
 	uint64_t out_index = 0;
 	size_t out_n = 0, pi = 0;
+	uint64_t new_off = nd->first_off;   /* of patch pi's data */
 	uint64_t in_pfn = 0;   /* next PFN the input dumps, max_mapnr when none */
 	if ((err = next_dumped(d, &in_pfn)))
 		goto done;
@@ -678,7 +691,7 @@ static struct uz_error *write_descs(struct uz_dump *d, int fd, const struct kdum
 		if (pi < n_patches && (in_pfn >= k->max_mapnr || patches[pi].pfn < in_pfn)) {
 			/* A page the input does not dump. */
 			memset(o, 0, DESC_SIZE);
-			put_new_desc(o, &nd[pi++]);
+			put_new_desc(o, nd, pi++, &new_off);
 		} else {
 			if (in_pos == in_have) {
 				uint64_t left = k->n_desc - in_index;
@@ -699,7 +712,7 @@ static struct uz_error *write_descs(struct uz_dump *d, int fd, const struct kdum
 			in_pos++;
 			memcpy(o, r, DESC_SIZE);
 			if (pi < n_patches && patches[pi].pfn == in_pfn) {
-				put_new_desc(o, &nd[pi++]);   /* page_flags stay the input's */
+				put_new_desc(o, nd, pi++, &new_off);   /* page_flags stay the input's */
 			} else {
 				struct page_desc pd = { uz_le64(r), uz_le32(r + 8), uz_le32(r + 12), 0 };
 				const char *why = desc_problem(d, &pd);
@@ -827,14 +840,15 @@ static struct uz_error *kdump_write(struct uz_dump *d, const char *out_path,
 		P.data_end_old = k->offset_eraseinfo;
 	P.delta = (int64_t)(P.data - k->data_start);
 
-	/* Header block and sub-header area, edited. */
+	/* Header block and sub-header area, edited, in memory but for the
+	 * extra note (it can be megabytes): written straight from the caller's
+	 * descriptor between the bytes before and after it. */
 	uint64_t new_area_len = P.new_sub_blocks * bs;
-	uint8_t *head = calloc(1, bs + new_area_len);
-	struct new_desc *nd = calloc(n_patches ? n_patches : 1, sizeof(*nd));
-	uint8_t *note = P.note_len ? malloc(P.note_len) : NULL;
+	uint8_t *head = calloc(1, bs + new_area_len - P.note_len);
+	struct new_data nd = { .len_raw = calloc(n_patches ? n_patches : 1, sizeof(uint32_t)) };
 	struct uz_outfile out = { .fd = -1 };
 	struct uz_error *err = NULL;
-	if (!head || !nd || (P.note_len && !note)) {
+	if (!head || !nd.len_raw) {
 		err = uz_error_create(UZ_ERR_NOMEM, "kdump header buffers");
 		goto fail;
 	}
@@ -842,13 +856,10 @@ static struct uz_error *kdump_write(struct uz_dump *d, const char *out_path,
 		goto fail;
 	uint8_t *area = head + bs;
 	if (P.note_len) {
-		uz_note_build(note, opts->note_name, opts->note_type, opts->note_desc,
-			      opts->note_desc_len);
 		if ((err = uz_source_read(&d->src, bs, area, P.note_ins)) ||
-		    (err = uz_source_read(&d->src, bs + P.note_ins, area + P.note_ins + P.note_len,
+		    (err = uz_source_read(&d->src, bs + P.note_ins, area + P.note_ins,
 					  P.content_len - P.note_ins)))
 			goto fail;
-		memcpy(area + P.note_ins, note, P.note_len);
 	} else if ((err = uz_source_read(&d->src, bs, area, P.content_len))) {
 		goto fail;
 	}
@@ -887,30 +898,32 @@ static struct uz_error *kdump_write(struct uz_dump *d, const char *out_path,
 	    (err = uz_copy_range(&d->src, k->data_start, out.fd, P.data,
 				 P.data_end_old - k->data_start)) ||
 	    (err = write_patch_data(d, out.fd, patches, n_patches, fill, fill_ctx,
-				    opts->compress, nd, &pos)))
+				    opts->compress, &nd, &pos)))
 		goto fail;
 	/* Whatever followed the page data (eraseinfo) follows it again. */
 	if (erase_after)
 		uz_put_le64(area + KH_OFFSET_ERASEINFO, pos + (k->offset_eraseinfo - P.data_end_old));
 	if ((err = uz_copy_range(&d->src, P.data_end_old, out.fd, pos,
 				 d->src.size - P.data_end_old)) ||
-	    (err = write_descs(d, out.fd, &P, patches, n_patches, nd)) ||
-	    (err = uz_pwrite_all(out.fd, head, bs + new_area_len, 0)))
+	    (err = write_descs(d, out.fd, &P, patches, n_patches, &nd)) ||
+	    (err = uz_pwrite_all(out.fd, head, ins_abs, 0)) ||
+	    (P.note_len && (err = uz_note_pwrite(out.fd, ins_abs, opts->note_name, opts->note_type,
+						 opts->note_desc, opts->note_desc_len))) ||
+	    (err = uz_pwrite_all(out.fd, head + ins_abs, bs + new_area_len - P.note_len - ins_abs,
+				 ins_abs + P.note_len)))
 		goto fail;
 	if (ftruncate(out.fd, (off_t)(pos + (d->src.size - P.data_end_old))) < 0) {
 		err = uz_error_errno(errno, "sizing output");
 		goto fail;
 	}
 	free(head);
-	free(nd);
-	free(note);
+	free(nd.len_raw);
 	return uz_outfile_commit(&out);
 fail:
 	if (out.fd >= 0)
 		uz_outfile_abort(&out);
 	free(head);
-	free(nd);
-	free(note);
+	free(nd.len_raw);
 	return err;
 }
 
