@@ -10,6 +10,8 @@
 #include <bpf/libbpf_version.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,26 +119,37 @@ static struct btf *new_split_btf(const void *data, size_t size, struct btf *base
 #if LIBBPF_MAJOR_VERSION > 1 || (LIBBPF_MAJOR_VERSION == 1 && LIBBPF_MINOR_VERSION >= 4)
 	return btf__new_split(data, (uint32_t)size, base);
 #else
+	/* An anonymous memory file, named through /proc/self/fd; where /proc
+	 * is not mounted (a chroot, a minimal initramfs), a temporary file. */
 	int fd = memfd_create("uz-module-btf", MFD_CLOEXEC);
-	if (fd < 0)
-		return NULL;
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	bool tmp = fd < 0 || access(path, R_OK) != 0;
+	if (tmp) {
+		if (fd >= 0)
+			close(fd);
+		const char *dir = getenv("TMPDIR");
+		snprintf(path, sizeof(path), "%s/uz-module-btf-XXXXXX", dir && *dir ? dir : "/tmp");
+		if ((fd = mkstemp(path)) < 0)
+			return NULL;
+	}
 	const uint8_t *p = data;
 	size_t done = 0;
+	struct btf *btf = NULL;
 	while (done < size) {
 		ssize_t n = write(fd, p + done, size - done);
 		if (n <= 0) {
-			int e = n < 0 ? errno : EIO;
-			close(fd);
-			errno = e;
-			return NULL;
+			errno = n < 0 ? errno : EIO;
+			break;
 		}
 		done += (size_t)n;
 	}
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	struct btf *btf = btf__parse_raw_split(path, base);
+	if (done == size)
+		btf = btf__parse_raw_split(path, base);
 	int e = errno;
 	close(fd);
+	if (tmp)
+		unlink(path);
 	errno = e;
 	return btf;
 #endif
@@ -189,6 +202,12 @@ static struct uz_error *bt_lookup(struct bt_provider *p, uint32_t kind, const ch
 		*value = e->value;
 		return NULL;
 	}
+	/* A module whose BTF could not be read may define it: not knowing is
+	 * not absence (callers take NOT_FOUND for "this kernel has none"). */
+	if (p->modules_error && p->modules_error->code != UZ_ERR_NOT_FOUND)
+		return uz_error_create(p->modules_error->code,
+				       "%.*s not found in BTF, and module BTF is incomplete: %s",
+				       (int)len, name, p->modules_error->message);
 	if (p->modules_error)
 		return uz_error_create(UZ_ERR_NOT_FOUND, "%.*s not found in BTF (module BTF incomplete: %s)",
 				       (int)len, name, p->modules_error->message);

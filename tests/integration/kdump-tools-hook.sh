@@ -19,6 +19,10 @@
 set -u
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${UZ_BUILD:-$here/build/asan}
+# Inside the chroot /proc holds only the dump: the sanitizer runtime reads
+# its options and the process maps from /proc, so the programs installed
+# there are the release build (make check builds both).
+chroot_build=${UZ_RELEASE_BUILD:-$here/build/release}
 py=/usr/bin/python3
 hook=$here/filter/kdump/kdump-tools-hook
 cache=${VMCORE_UNZRAM_CACHE:-$HOME/.cache/vmcore-unzram}
@@ -27,6 +31,7 @@ trap 'rm -rf "$work"' EXIT
 
 for b in vmcore-unzram zram-keep makedumpfile-zram; do
   [ -x "$build/$b" ] || { echo "FAIL hook-binaries: $build/$b not built"; exit 1; }
+  [ -x "$chroot_build/$b" ] || { echo "FAIL hook-binaries: $chroot_build/$b not built"; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { echo "SKIP hook: needs root (mount namespace, overlayfs, chroot)"; exit 0; }
 command -v makedumpfile >/dev/null || { echo "SKIP hook: makedumpfile not installed (tools/setup.sh)"; exit 0; }
@@ -53,7 +58,7 @@ fx=$("$here/tests/vm/fixtures" --kernel 6.12 2>"$work/fixtures.log" | tail -n 1)
 session() {
   local mode=$1 out=$work/$1
   rm -rf "$work/ov/upper" "$work/ov/work" && mkdir -p "$work/ov/upper" "$work/ov/work" "$out"
-  unshare -m bash -s "$mode" "$work" "$deb" "$build" "$hook" "$fx/kdump-elf.vmcore" >"$work/$mode.log" 2>&1 <<'SH'
+  unshare -m bash -s "$mode" "$work" "$deb" "$chroot_build" "$hook" "$fx/kdump-elf.vmcore" >"$work/$mode.log" 2>&1 <<'SH'
 set -eu
 mode=$1 work=$2 deb=$3 build=$4 hook=$5 vmcore=$6
 r=$work/ov/root
@@ -104,6 +109,11 @@ if grep -q 'front-end: /usr/bin/makedumpfile -> /usr/local/bin/makedumpfile-zram
   echo "PASS hook-install: $(grep '^front-end' "$work/hook.log" | head -n 1); $(grep '^MAKEDUMP_ARGS' "$work/hook.log" | head -n 1)"
 else
   echo "FAIL hook-install: $(grep -v '^$' "$work/hook.log" | head -n 6 | tr '\n' ' ')"
+fi
+if grep -q 'zram-keep: .* needed pages' "$work/hook.log" && ! grep -q 'zram-keep failed' "$work/hook.log"; then
+  echo "PASS hook-zram-keep: $(grep -o 'zram-keep: .* needed pages[^;]*' "$work/hook.log" | head -n 1)"
+else
+  echo "FAIL hook-zram-keep: $(grep -E 'zram-keep' "$work/hook.log" | tail -n 2 | tr '\n' ' ' | cut -c1-300)"
 fi
 dmesg_file=$(ls "$work"/hook/*/dmesg.* 2>/dev/null | head -n 1)
 [ -s "$dmesg_file" ] && echo "PASS hook-dmesg: kdump-config's makedumpfile --dump-dmesg went through the front-end ($(wc -c <"$dmesg_file") bytes)" \
