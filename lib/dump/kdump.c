@@ -748,6 +748,21 @@ done:
 	return err;
 }
 
+/* Nothing to change: the streaming rewrite would give the same bytes, so
+ * copy the file as it is (in the kernel: copy_file_range). */
+static struct uz_error *copy_verbatim(struct uz_dump *d, const char *out_path,
+				      const struct uz_dump_write_options *opts)
+{
+	struct uz_outfile out;
+	UZ_TRY(uz_outfile_create(out_path, !opts->no_fsync, &out));
+	struct uz_error *err = uz_copy_range(&d->src, 0, out.fd, 0, d->src.size);
+	if (err) {
+		uz_outfile_abort(&out);
+		return err;
+	}
+	return uz_outfile_commit(&out);
+}
+
 static struct uz_error *kdump_write(struct uz_dump *d, const char *out_path,
 				    const struct uz_page_patch *patches, size_t n_patches,
 				    uz_patch_fill_fn *fill, void *fill_ctx,
@@ -839,6 +854,9 @@ static struct uz_error *kdump_write(struct uz_dump *d, const char *out_path,
 	if (erase_after)
 		P.data_end_old = k->offset_eraseinfo;
 	P.delta = (int64_t)(P.data - k->data_start);
+	if (!n_patches && !P.note_len && !P.delta && P.new_max == k->max_mapnr &&
+	    P.new_bitmap_len == k->bitmap_len && P.new_sub_blocks == k->sub_hdr_size)
+		return copy_verbatim(d, out_path, opts);
 
 	/* Header block and sub-header area, edited, in memory but for the
 	 * extra note (it can be megabytes): written straight from the caller's
