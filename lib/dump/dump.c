@@ -76,13 +76,18 @@ void uz_note_build(uint8_t *out, const char *name, uint32_t type,
 		memcpy(out + 12 + pad4(namesz), desc, desc_len);
 }
 
-struct uz_error *uz_note_pwrite(int fd, uint64_t off, const char *name, uint32_t type,
-				const void *desc, size_t desc_len)
+struct uz_error *uz_note_pwrite(int fd, uint64_t off, size_t lead, const char *name,
+				uint32_t type, const void *desc, size_t desc_len)
 {
 	size_t namesz = strlen(name) + 1;
 	if (namesz > UZ_NOTE_NAME_MAX)
 		return uz_error_create(UZ_ERR_USAGE, "note name of %zu bytes", namesz);
 	uint8_t head[12 + UZ_NOTE_NAME_MAX] = { 0 }, pad[3] = { 0 };
+	if (lead > sizeof(pad))
+		return uz_error_create(UZ_ERR_USAGE, "note lead of %zu bytes", lead);
+	if (lead)
+		UZ_TRY(uz_pwrite_all(fd, pad, lead, off));
+	off += lead;
 	size_t head_len = 12 + pad4(namesz);
 	uz_put_le32(head, (uint32_t)namesz);
 	uz_put_le32(head + 4, (uint32_t)desc_len);

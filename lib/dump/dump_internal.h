@@ -248,11 +248,20 @@ size_t uz_note_size(const char *name, size_t desc_len);
 /* Write the note into out (uz_note_size bytes). */
 void uz_note_build(uint8_t *out, const char *name, uint32_t type,
 		   const void *desc, size_t desc_len);
-/* Write the note at off in fd without copying desc (a rewrite record can be
- * megabytes); name at most UZ_NOTE_NAME_MAX bytes. */
+/* Write lead zero bytes (0-3, see uz_note_lead) then the note at off in fd,
+ * without copying desc (a rewrite record can be megabytes); name at most
+ * UZ_NOTE_NAME_MAX bytes. */
 #define UZ_NOTE_NAME_MAX 64u
-struct uz_error *uz_note_pwrite(int fd, uint64_t off, const char *name, uint32_t type,
-				const void *desc, size_t desc_len);
+struct uz_error *uz_note_pwrite(int fd, uint64_t off, size_t lead, const char *name,
+				uint32_t type, const void *desc, size_t desc_len);
+/* Notes start on 4-byte boundaries of their area.  When the valid notes end
+ * short of one (the last note's padding cut off by a p_filesz or size_note
+ * that is not a multiple of 4), a note appended there needs this many zero
+ * bytes first. */
+static inline size_t uz_note_lead(uint64_t valid_len)
+{
+	return (size_t)((4 - (valid_len & 3)) & 3);
+}
 
 /* VMCOREINFO "KEY=value" lookup (value up to end of line), NULL if absent. */
 bool uz_vmcoreinfo_get(const char *vmcoreinfo, const char *key, char *val, size_t val_size);

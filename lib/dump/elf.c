@@ -82,7 +82,8 @@ static struct uz_error *read_notes(struct uz_dump *d)
 					       "PT_NOTE segments total more than %u MiB", NOTES_MAX >> 20);
 		total += size;
 	}
-	d->notes = malloc(total ? total : 1);
+	/* + 3 a segment: each segment's notes start 4-aligned in the buffer. */
+	d->notes = malloc(total + 3 * e->phnum + 1);
 	if (!d->notes)
 		return uz_error_create(UZ_ERR_NOMEM, "reading notes");
 	size_t pos = 0;
@@ -107,6 +108,10 @@ static struct uz_error *read_notes(struct uz_dump *d)
 			e->first_note_valid = walk;
 		seen_note = true;
 		pos += walk;   /* drop trailing zero padding */
+		/* A last note whose padding the segment cuts off (p_filesz not a
+		 * multiple of 4) ends unaligned: the next segment's notes must not. */
+		while (pos & 3)
+			d->notes[pos++] = 0;
 	}
 	d->notes_len = pos;
 	return NULL;
@@ -326,7 +331,8 @@ struct elf_layout {
 	bool note_at_end;        /* the note is placed after the input data */
 	uint64_t note_end;       /* input offset where the notes end */
 	uint64_t shift_b;        /* inserted at note_end */
-	size_t note_len;         /* of the extra note (opts->note_*), 0 for none */
+	size_t note_len;         /* of the extra note (opts->note_*) with its lead, 0 for none */
+	size_t note_lead;        /* zero bytes before it (uz_note_lead) */
 	size_t n_runs;           /* runs of consecutive PATCH_NEW pages */
 	size_t extra_phdrs;
 	/* What each patch does (NULL when every patch is a replacement or at
@@ -740,6 +746,8 @@ static struct uz_error *plan_layout(struct uz_dump *d, const struct uz_page_patc
 			const uint8_t *np = phdr_at(e, L->note_phdr);
 			uint64_t seg_end = uz_le64(np + P_OFFSET) + uz_le64(np + P_FILESZ);
 			L->note_end = uz_le64(np + P_OFFSET) + e->first_note_valid;
+			L->note_lead = uz_note_lead(e->first_note_valid);
+			L->note_len += L->note_lead;
 			uint64_t next = seg_end > L->note_end ? L->note_end : d->src.size;
 			for (size_t i = 0; i < L->n_blocks; i++) {
 				const struct elf_block *b = &L->blocks[i];
@@ -938,7 +946,7 @@ static void put_ehdr(const struct uz_dump *d, const struct elf_layout *L, size_t
 static struct uz_error *write_note(int fd, const struct elf_layout *L,
 				   const struct uz_dump_write_options *opts)
 {
-	return uz_note_pwrite(fd, L->note_out_off, opts->note_name, opts->note_type,
+	return uz_note_pwrite(fd, L->note_out_off, L->note_lead, opts->note_name, opts->note_type,
 			      opts->note_desc, opts->note_desc_len);
 }
 

@@ -560,7 +560,8 @@ struct kdump_plan {
 	uint64_t new_max;
 	uint64_t content_len;       /* used bytes of the input sub-header area */
 	uint64_t note_ins;          /* insertion point, relative to the area */
-	size_t note_len;
+	size_t note_len;            /* of the extra note with its lead */
+	size_t note_lead;           /* zero bytes before it (uz_note_lead) */
 	uint64_t new_sub_blocks;
 	uint64_t new_bitmap_len;
 	uint64_t bm1, bm2, desc, data;     /* output offsets */
@@ -749,13 +750,42 @@ done:
 }
 
 /* Nothing to change: the streaming rewrite would give the same bytes, so
- * copy the file as it is (in the kernel: copy_file_range). */
+ * copy the file as it is (in the kernel: copy_file_range), after the same
+ * check of every page descriptor the rewrite makes (a dump copied without
+ * an error must read without one). */
 static struct uz_error *copy_verbatim(struct uz_dump *d, const char *out_path,
-				      const struct uz_dump_write_options *opts)
+				      uint64_t data_end, const struct uz_dump_write_options *opts)
 {
+	struct uz_kdump_state *k = &d->u.kd;
+	uint8_t *batch = malloc(DESC_BATCH * DESC_SIZE);
+	if (!batch)
+		return uz_error_create(UZ_ERR_NOMEM, "descriptor buffer");
+	struct uz_error *err = NULL;
+	for (uint64_t i = 0; i < k->n_desc && !err; i += DESC_BATCH) {
+		uint64_t n = k->n_desc - i < DESC_BATCH ? k->n_desc - i : DESC_BATCH;
+		if ((err = uz_source_read(&d->src, k->desc_off + i * DESC_SIZE, batch, n * DESC_SIZE)))
+			break;
+		for (uint64_t j = 0; j < n; j++) {
+			const uint8_t *r = batch + j * DESC_SIZE;
+			struct page_desc pd = { uz_le64(r), uz_le32(r + 8), uz_le32(r + 12), 0 };
+			const char *why = desc_problem(d, &pd);
+			if (!why && pd.offset + pd.size > data_end)
+				why = "data past the end of the page data area";
+			if (why) {
+				err = uz_error_create(UZ_ERR_FORMAT,
+						      "page descriptor %llu (offset 0x%llx, size %u): %s",
+						      (unsigned long long)(i + j),
+						      (unsigned long long)pd.offset, pd.size, why);
+				break;
+			}
+		}
+	}
+	free(batch);
+	if (err)
+		return err;
 	struct uz_outfile out;
 	UZ_TRY(uz_outfile_create(out_path, !opts->no_fsync, &out));
-	struct uz_error *err = uz_copy_range(&d->src, 0, out.fd, 0, d->src.size);
+	err = uz_copy_range(&d->src, 0, out.fd, 0, d->src.size);
 	if (err) {
 		uz_outfile_abort(&out);
 		return err;
@@ -813,6 +843,8 @@ static struct uz_error *kdump_write(struct uz_dump *d, const char *out_path,
 		/* Right after the last whole note, so stray bytes at the end of
 		 * the notes area follow the new note. */
 		P.note_ins = k->size_note ? k->offset_note + d->notes_valid - bs : P.content_len;
+		P.note_lead = k->size_note ? uz_note_lead(d->notes_valid) : 0;
+		P.note_len += P.note_lead;
 		for (size_t i = 1; i < 3; i++)
 			if (items[i].size && items[i].off < bs + P.note_ins &&
 			    items[i].off + items[i].size > bs + P.note_ins)
@@ -856,7 +888,7 @@ static struct uz_error *kdump_write(struct uz_dump *d, const char *out_path,
 	P.delta = (int64_t)(P.data - k->data_start);
 	if (!n_patches && !P.note_len && !P.delta && P.new_max == k->max_mapnr &&
 	    P.new_bitmap_len == k->bitmap_len && P.new_sub_blocks == k->sub_hdr_size)
-		return copy_verbatim(d, out_path, opts);
+		return copy_verbatim(d, out_path, P.data_end_old, opts);
 
 	/* Header block and sub-header area, edited, in memory but for the
 	 * extra note (it can be megabytes): written straight from the caller's
@@ -925,7 +957,7 @@ static struct uz_error *kdump_write(struct uz_dump *d, const char *out_path,
 				 d->src.size - P.data_end_old)) ||
 	    (err = write_descs(d, out.fd, &P, patches, n_patches, &nd)) ||
 	    (err = uz_pwrite_all(out.fd, head, ins_abs, 0)) ||
-	    (P.note_len && (err = uz_note_pwrite(out.fd, ins_abs, opts->note_name, opts->note_type,
+	    (P.note_len && (err = uz_note_pwrite(out.fd, ins_abs, P.note_lead, opts->note_name, opts->note_type,
 						 opts->note_desc, opts->note_desc_len))) ||
 	    (err = uz_pwrite_all(out.fd, head + ins_abs, bs + new_area_len - P.note_len - ins_abs,
 				 ins_abs + P.note_len)))

@@ -90,6 +90,14 @@ static struct uz_error *fuzz_fill_any(void *ctx, size_t index, void *page)
 
 static void fuzz_exercise(const uint8_t *data, size_t size)
 {
+	/* UZ_FUZZ_KEEP=FILE: save the dump being exercised (patch mode builds
+	 * it in memory), to reproduce a crash outside the fuzzer. */
+	const char *keep = getenv("UZ_FUZZ_KEEP");
+	FILE *kf = keep ? fopen(keep, "wb") : NULL;
+	if (kf) {
+		fwrite(data, 1, size, kf);
+		fclose(kf);
+	}
 	int fd = memfd_create("fuzz-dump", 0);
 	if (fd < 0)
 		abort();
@@ -161,6 +169,23 @@ static void fuzz_exercise(const uint8_t *data, size_t size)
 	}
 	uz_error_destroy(err);
 	unlink(out);
+	/* In place, on the memory file itself (ELF; where there is no room the
+	 * writer falls back to a temporary file next to /proc/self/fd/N, which
+	 * fails: fine).  What it wrote must open again. */
+	if (uz_dump_format(dump) == UZ_DUMP_ELF) {
+		opts.in_place = true;
+		err = uz_dump_write(dump, path, patches, n, fuzz_fill_any, dump, &opts);
+		if (!err) {
+			struct uz_dump *again;
+			err = uz_dump_open(path, &again);
+			if (err) {
+				fprintf(stderr, "dump written in place does not open: %s\n", err->message);
+				abort();
+			}
+			uz_dump_close(again);
+		}
+		uz_error_destroy(err);
+	}
 	free(page);
 	uz_dump_close(dump);
 	close(fd);

@@ -58,6 +58,17 @@ static uint64_t le64(const uint8_t *p)
 	return v;
 }
 
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
 static int count_notes(struct uz_dump *dump, const char *name, uint32_t type)
 {
 	size_t cursor = 0;
@@ -189,17 +200,60 @@ static bool pack_notes(const char *path)
 	return ok;
 }
 
+/* Make the last note's padding fall outside the PT_NOTE segment: p_filesz
+ * ends right after its descriptor, whose size is made not a multiple of 4
+ * (a fuzzer found this: the note appended after it started unaligned). */
+static bool cut_note_padding(const char *path)
+{
+	uint8_t *f;
+	size_t len;
+	if (!read_file(path, &f, &len))
+		return false;
+	uint64_t noff = le64(f + 64 + 8), nsz = le64(f + 64 + 32), pos = 0, last = 0;
+	while (pos + 12 <= nsz) {
+		uint32_t namesz = le32(f + noff + pos), descsz = le32(f + noff + pos + 4);
+		if (!namesz && !descsz)
+			break;
+		last = pos;
+		pos += 12 + ((namesz + 3) & ~3u) + ((descsz + 3) & ~3u);
+	}
+	uint32_t namesz = le32(f + noff + last), descsz = le32(f + noff + last + 4);
+	bool ok = pos > 0 && descsz > 1;
+	if (ok) {
+		if (descsz % 4 == 0)
+			put_le32(f + noff + last + 4, --descsz);
+		uint64_t end = last + 12 + ((namesz + 3) & ~3u) + descsz;   /* unaligned */
+		for (int i = 0; i < 8; i++)
+			f[64 + 32 + i] = (uint8_t)(end >> (8 * i));
+	}
+	FILE *o = ok ? fopen(path, "wb") : NULL;
+	ok = o && fwrite(f, 1, len, o) == len;
+	ok = o && fclose(o) == 0 && ok;
+	free(f);
+	return ok;
+}
+
+enum roundtrip_flags {
+	RT_IN_PLACE = 1,
+	RT_WANT_FALLBACK = 2,    /* in place must fall back to a rewrite */
+	RT_PACKED_NOTES = 4,     /* pack_notes */
+	RT_CUT_PADDING = 8,      /* cut_note_padding */
+};
+
 /* Replace pages (one of them duplicated by the kernel-text segment), add two
  * runs of pages above the end and a note; read back every page. */
-static void roundtrip(struct ut_state *ut_, enum uz_synth_elf_flavour flavour, bool in_place,
-		      bool want_fell_back, bool packed_notes)
+static void roundtrip(struct ut_state *ut_, enum uz_synth_elf_flavour flavour, unsigned flags)
 {
+	bool in_place = flags & RT_IN_PLACE, want_fell_back = flags & RT_WANT_FALLBACK;
+	bool packed_notes = flags & RT_PACKED_NOTES;
 	struct uz_synth_desc d;
 	desc_init(&d, flavour);
 	char *in = tmp_path("rt-in.elf"), *out = tmp_path("rt-out.elf");
 	UT_OK(uz_synth_write(&d, in));
 	if (packed_notes)
 		UT_ASSERT(pack_notes(in));
+	if (flags & RT_CUT_PADDING)
+		UT_ASSERT(cut_note_padding(in));
 	uint8_t *orig;
 	size_t orig_len;
 	UT_ASSERT(read_file(in, &orig, &orig_len));
@@ -292,29 +346,37 @@ static void roundtrip(struct ut_state *ut_, enum uz_synth_elf_flavour flavour, b
 
 UT_TEST(write_patched_kernel_style)
 {
-	roundtrip(ut_, UZ_SYNTH_ELF_KERNEL, false, false, false);
+	roundtrip(ut_, UZ_SYNTH_ELF_KERNEL, 0);
 }
 
 UT_TEST(write_patched_qemu_style)
 {
-	roundtrip(ut_, UZ_SYNTH_ELF_QEMU, false, false, false);
+	roundtrip(ut_, UZ_SYNTH_ELF_QEMU, 0);
 }
 
 UT_TEST(write_in_place_when_room)
 {
 	/* /proc/vmcore layout leaves page padding after the table and notes. */
-	roundtrip(ut_, UZ_SYNTH_ELF_KERNEL, true, false, false);
+	roundtrip(ut_, UZ_SYNTH_ELF_KERNEL, RT_IN_PLACE);
 }
 
 UT_TEST(write_in_place_slides_notes_after_the_table)
 {
 	/* Notes right after the table, slack after them: they move forward. */
-	roundtrip(ut_, UZ_SYNTH_ELF_KERNEL, true, false, true);
+	roundtrip(ut_, UZ_SYNTH_ELF_KERNEL, RT_IN_PLACE | RT_PACKED_NOTES);
 }
 
 UT_TEST(write_in_place_falls_back_without_room)
 {
-	roundtrip(ut_, UZ_SYNTH_ELF_QEMU, true, true, false);
+	roundtrip(ut_, UZ_SYNTH_ELF_QEMU, RT_IN_PLACE | RT_WANT_FALLBACK);
+}
+
+UT_TEST(write_after_notes_cut_short)
+{
+	/* The last note's padding lies past p_filesz: the new note must still
+	 * start 4-aligned, streaming and in place. */
+	roundtrip(ut_, UZ_SYNTH_ELF_KERNEL, RT_CUT_PADDING);
+	roundtrip(ut_, UZ_SYNTH_ELF_KERNEL, RT_IN_PLACE | RT_CUT_PADDING);
 }
 
 UT_TEST(write_rejects_bad_patches)
@@ -405,5 +467,5 @@ UT_MAIN(UT_CASE(reads_kernel_style_elf), UT_CASE(write_fills_missing_pages), UT_
 	UT_CASE(reads_aarch64_64k_pages), UT_CASE(write_without_changes_is_byte_identical),
 	UT_CASE(write_patched_kernel_style), UT_CASE(write_patched_qemu_style),
 	UT_CASE(write_in_place_when_room), UT_CASE(write_in_place_slides_notes_after_the_table),
-	UT_CASE(write_in_place_falls_back_without_room),
+	UT_CASE(write_in_place_falls_back_without_room), UT_CASE(write_after_notes_cut_short),
 	UT_CASE(write_rejects_bad_patches))
