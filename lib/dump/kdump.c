@@ -653,6 +653,20 @@ out:
 
 #define DESC_BATCH 4096u
 
+/* A descriptor the writer copies (raw bytes r) must point at page data
+ * inside the input's page data area, which ends at data_end. */
+static struct uz_error *check_copied_desc(const struct uz_dump *d, const uint8_t *r,
+					  uint64_t data_end)
+{
+	struct page_desc pd = { uz_le64(r), uz_le32(r + 8), uz_le32(r + 12), 0 };
+	const char *why = desc_problem(d, &pd);
+	if (!why && pd.offset + pd.size > data_end)
+		why = "data past the end of the page data area";
+	return why ? uz_error_create(UZ_ERR_FORMAT, "offset 0x%llx, size %u: %s",
+				     (unsigned long long)pd.offset, pd.size, why)
+		   : NULL;
+}
+
 /* Where the next patch's data went, into a page descriptor's first 16
  * bytes; *off moves past it. */
 static void put_new_desc(uint8_t *o, const struct new_data *nd, size_t i, uint64_t *off)
@@ -715,18 +729,11 @@ static struct uz_error *write_descs(struct uz_dump *d, int fd, const struct kdum
 			if (pi < n_patches && patches[pi].pfn == in_pfn) {
 				put_new_desc(o, nd, pi++, &new_off);   /* page_flags stay the input's */
 			} else {
-				struct page_desc pd = { uz_le64(r), uz_le32(r + 8), uz_le32(r + 12), 0 };
-				const char *why = desc_problem(d, &pd);
-				if (!why && pd.offset + pd.size > P->data_end_old)
-					why = "data past the end of the page data area";
-				if (why) {
-					err = uz_error_create(UZ_ERR_FORMAT,
-							      "page descriptor of PFN 0x%llx (offset 0x%llx, size %u): %s",
-							      (unsigned long long)in_pfn,
-							      (unsigned long long)pd.offset, pd.size, why);
+				if ((err = uz_error_wrap(check_copied_desc(d, r, P->data_end_old),
+							 "page descriptor of PFN 0x%llx",
+							 (unsigned long long)in_pfn)))
 					goto done;
-				}
-				uz_put_le64(o, pd.offset + (uint64_t)P->delta);
+				uz_put_le64(o, uz_le64(r) + (uint64_t)P->delta);
 			}
 			in_pfn++;
 			if ((err = next_dumped(d, &in_pfn)))
@@ -765,20 +772,9 @@ static struct uz_error *copy_verbatim(struct uz_dump *d, const char *out_path,
 		uint64_t n = k->n_desc - i < DESC_BATCH ? k->n_desc - i : DESC_BATCH;
 		if ((err = uz_source_read(&d->src, k->desc_off + i * DESC_SIZE, batch, n * DESC_SIZE)))
 			break;
-		for (uint64_t j = 0; j < n; j++) {
-			const uint8_t *r = batch + j * DESC_SIZE;
-			struct page_desc pd = { uz_le64(r), uz_le32(r + 8), uz_le32(r + 12), 0 };
-			const char *why = desc_problem(d, &pd);
-			if (!why && pd.offset + pd.size > data_end)
-				why = "data past the end of the page data area";
-			if (why) {
-				err = uz_error_create(UZ_ERR_FORMAT,
-						      "page descriptor %llu (offset 0x%llx, size %u): %s",
-						      (unsigned long long)(i + j),
-						      (unsigned long long)pd.offset, pd.size, why);
-				break;
-			}
-		}
+		for (uint64_t j = 0; j < n && !err; j++)
+			err = uz_error_wrap(check_copied_desc(d, batch + j * DESC_SIZE, data_end),
+					    "page descriptor %llu", (unsigned long long)(i + j));
 	}
 	free(batch);
 	if (err)

@@ -88,6 +88,21 @@ static struct uz_error *fuzz_fill_any(void *ctx, size_t index, void *page)
 	return NULL;
 }
 
+/* A write that succeeded must have made a dump that opens again. */
+static void fuzz_check_written(struct uz_error *write_err, const char *path)
+{
+	if (!write_err) {
+		struct uz_dump *again;
+		struct uz_error *err = uz_dump_open(path, &again);
+		if (err) {
+			fprintf(stderr, "written dump %s does not open: %s\n", path, err->message);
+			abort();
+		}
+		uz_dump_close(again);
+	}
+	uz_error_destroy(write_err);
+}
+
 static void fuzz_exercise(const uint8_t *data, size_t size)
 {
 	/* UZ_FUZZ_KEEP=FILE: save the dump being exercised (patch mode builds
@@ -157,17 +172,7 @@ static void fuzz_exercise(const uint8_t *data, size_t size)
 	opts.note_desc = "desc";
 	opts.note_desc_len = 4;
 	err = uz_dump_write(dump, out, patches, n, fuzz_fill_any, dump, &opts);
-	if (!err) {
-		/* What we wrote must open again. */
-		struct uz_dump *again;
-		err = uz_dump_open(out, &again);
-		if (err) {
-			fprintf(stderr, "written dump does not open: %s\n", err->message);
-			abort();
-		}
-		uz_dump_close(again);
-	}
-	uz_error_destroy(err);
+	fuzz_check_written(err, out);
 	unlink(out);
 	/* In place, on the memory file itself (ELF; where there is no room the
 	 * writer falls back to a temporary file next to /proc/self/fd/N, which
@@ -175,16 +180,7 @@ static void fuzz_exercise(const uint8_t *data, size_t size)
 	if (uz_dump_format(dump) == UZ_DUMP_ELF) {
 		opts.in_place = true;
 		err = uz_dump_write(dump, path, patches, n, fuzz_fill_any, dump, &opts);
-		if (!err) {
-			struct uz_dump *again;
-			err = uz_dump_open(path, &again);
-			if (err) {
-				fprintf(stderr, "dump written in place does not open: %s\n", err->message);
-				abort();
-			}
-			uz_dump_close(again);
-		}
-		uz_error_destroy(err);
+		fuzz_check_written(err, path);
 	}
 	free(page);
 	uz_dump_close(dump);
