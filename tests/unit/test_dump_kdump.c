@@ -208,6 +208,65 @@ UT_TEST(write_patched_from_flattened)
 	roundtrip(ut_, UZ_COMPRESS_ZSTD, true, UZ_COMPRESS_ZSTD);
 }
 
+/* size_note ends right after the last note's descriptor, its padding cut
+ * off (the fuzzer's ELF case, here in the kdump sub-header): the note added
+ * after it must start 4-aligned, and every note must read back. */
+UT_TEST(write_after_notes_cut_short)
+{
+	struct uz_synth_desc d;
+	desc_init(&d, UZ_COMPRESS_ZLIB);
+	char *in = tmp_path("cut-in.kdump"), *out = tmp_path("cut-out.kdump");
+	/* The default VMCOREINFO, lengthened to 3 mod 4: one byte of padding. */
+	UT_OK(uz_synth_write(&d, in));
+	struct uz_dump *dump;
+	UT_OK(uz_dump_open(in, &dump));
+	char vmci[1024];
+	snprintf(vmci, sizeof(vmci), "%s", uz_dump_vmcoreinfo(dump));
+	uz_dump_close(dump);
+	while (strlen(vmci) % 4 != 3)
+		strcat(vmci, "\n");
+	d.vmcoreinfo = vmci;
+	UT_OK(uz_synth_write(&d, in));
+	uint8_t *f;
+	size_t len;
+	UT_ASSERT(read_file(in, &f, &len));
+	size_t bs = f[428] | (size_t)f[429] << 8 | (size_t)f[430] << 16;
+	uint64_t size_note = 0;
+	for (int i = 7; i >= 0; i--)
+		size_note = size_note << 8 | f[bs + 56 + i];
+	UT_ASSERT_EQ(size_note % 4, 0);
+	size_note--;   /* the padding byte */
+	for (int i = 0; i < 8; i++)
+		f[bs + 56 + i] = (uint8_t)(size_note >> (8 * i));
+	FILE *o = fopen(in, "wb");
+	UT_ASSERT(o && fwrite(f, 1, len, o) == len && fclose(o) == 0);
+	free(f);
+
+	static const struct uz_page_patch patches[] = { { 0x001 }, { 0x9000 } };
+	UT_OK(uz_dump_open(in, &dump));
+	struct uz_dump_write_options opts;
+	uz_dump_write_options_init(dump, &opts);
+	static const char desc[] = "kdump rewrite record";
+	opts.note_name = "VMCOREUNZRAM";
+	opts.note_type = 1;
+	opts.note_desc = desc;
+	opts.note_desc_len = sizeof(desc);
+	UT_OK(uz_dump_write(dump, out, patches, 2, fill_patch, (void *)patches, &opts));
+	uz_dump_close(dump);
+	UT_OK(uz_dump_open(out, &dump));
+	UT_VERIFY(&d, dump, patches, 2, fill_patch, (void *)patches);
+	const void *nd;
+	size_t nlen;
+	UT_OK(uz_dump_find_note(dump, "VMCOREUNZRAM", 1, &nd, &nlen));
+	UT_ASSERT_EQ(nlen, sizeof(desc));
+	UT_ASSERT_MEM(nd, desc, sizeof(desc));
+	UT_OK(uz_dump_find_note(dump, "CORE", 1, &nd, &nlen));
+	UT_ASSERT(strstr(uz_dump_vmcoreinfo(dump), "OSRELEASE=6.1.0-synthetic"));
+	uz_dump_close(dump);
+	free(in);
+	free(out);
+}
+
 UT_TEST(write_in_place_request_falls_back)
 {
 	struct uz_synth_desc d;
@@ -786,4 +845,5 @@ UT_MAIN(UT_CASE(open_stdin_pipe_and_file), UT_CASE(write_flattened_output),
 	UT_CASE(reads_every_compression), UT_CASE(reads_flattened), UT_CASE(reads_incomplete),
 	UT_CASE(write_without_changes_is_byte_identical), UT_CASE(write_patched_every_compression),
 	UT_CASE(write_patched_other_compression), UT_CASE(write_patched_from_flattened),
-	UT_CASE(write_in_place_request_falls_back), UT_CASE(write_rejects_excluded_page))
+	UT_CASE(write_in_place_request_falls_back), UT_CASE(write_rejects_excluded_page),
+	UT_CASE(write_after_notes_cut_short))
