@@ -312,13 +312,8 @@ struct uz_error *uz_inspect_zram(const char *dump_path, const struct uz_kernel_o
 	struct uz_error *err = session_open(dump_path, kopts, &s);
 	if (!err)
 		err = model_open(&s, bk, &m);
-	/* Swap on zram whose devices cannot be read: say why, not "none". */
-	const char *why = m ? uz_zram_unavailable_reason(m) : NULL;
-	for (uint32_t t = 0; !err && why && t < uz_zram_swap_count(m); t++)
-		if (uz_zram_swap_kind(m, t) == UZ_SWAP_ZRAM)
-			err = uz_error_create(UZ_ERR_UNSUPPORTED,
-					      "swap area %u is on zram, but the zram devices cannot be read: %s",
-					      t, why);
+	if (!err)
+		err = uz_zram_require_readable(m);   /* say why, not "no zram devices" */
 	struct json j;
 	if (!err && json) {
 		json_init(&j, stdout);

@@ -574,20 +574,6 @@ static struct uz_error *walk_devices(struct walk *w)
 
 /* swap_info_struct, and the block_device and gendisk behind it: telling a
  * zram swap device from another reads all three (lib/zram read_disk). */
-/* Swap on zram whose devices cannot be read (zram.ko or zsmalloc.ko types
- * missing): the zsmalloc pages cannot be listed, and a set without them
- * would only look complete. */
-static struct uz_error *require_readable_zram(const struct uz_zram_model *zm)
-{
-	const char *why = uz_zram_unavailable_reason(zm);
-	for (uint32_t t = 0; why && t < uz_zram_swap_count(zm); t++)
-		if (uz_zram_swap_kind(zm, t) == UZ_SWAP_ZRAM)
-			return uz_error_create(UZ_ERR_UNSUPPORTED,
-					       "swap area %u is on zram, but the zram devices cannot be read: %s",
-					       t, why);
-	return NULL;
-}
-
 static void add_swap_areas(struct walk *w)
 {
 	uint64_t size = type_size_or_zero(w->k, "struct swap_info_struct");
@@ -668,7 +654,7 @@ struct uz_error *uz_needed_compute(struct uz_dump *dump, const struct uz_kernel_
 	if (!err)
 		err = uz_error_wrap(uz_zram_model_open(w.k, &w.zm), "reading zram devices");
 	if (!err)
-		err = require_readable_zram(w.zm);
+		err = uz_zram_require_readable(w.zm);   /* else the set would only look complete */
 	if (!err)
 		err = uz_zram_ctx_create(w.zm, &w.zctx);
 	if (!err) {

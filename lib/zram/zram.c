@@ -1210,6 +1210,17 @@ const char *uz_zram_unavailable_reason(const struct uz_zram_model *m)
 	return m->have_zram ? NULL : m->zram_why;
 }
 
+struct uz_error *uz_zram_require_readable(const struct uz_zram_model *m)
+{
+	const char *why = uz_zram_unavailable_reason(m);
+	for (uint32_t t = 0; why && t < m->n_areas; t++)
+		if (m->areas[t].kind == UZ_SWAP_ZRAM)
+			return uz_error_create(UZ_ERR_UNSUPPORTED,
+					       "swap area %u is on zram, but the zram devices cannot be read: %s",
+					       t, why);
+	return NULL;
+}
+
 const char *uz_zram_swapcache_unavailable_reason(const struct uz_zram_model *m)
 {
 	return m->S.swapcache ? NULL : m->S.swapcache_why;

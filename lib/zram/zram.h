@@ -50,6 +50,10 @@ void uz_zram_model_close(struct uz_zram_model *m);
 /* Why zram devices cannot be read (e.g. zram.ko/zsmalloc.ko types missing),
  * or NULL if they can.  Swap areas are still classified then. */
 const char *uz_zram_unavailable_reason(const struct uz_zram_model *m);
+/* An error (UZ_ERR_UNSUPPORTED) when a swap area is on zram but the zram
+ * devices cannot be read: callers that must see every zram page (zram-keep's
+ * needed set, --zram-info) then fail instead of finding no zram. */
+struct uz_error *uz_zram_require_readable(const struct uz_zram_model *m);
 /* Why the swap cache is not consulted (e.g. 6.18+ swap tables), or NULL. */
 const char *uz_zram_swapcache_unavailable_reason(const struct uz_zram_model *m);
 
