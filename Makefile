@@ -114,6 +114,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 fuzz-build: $(FUZZ_BIN)
 fuzz: setup
 	$(MAKE) fuzz-build
+	$(MAKE) VARIANT=release all
 	bash tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BUILD)
 
 install: all

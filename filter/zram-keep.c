@@ -24,7 +24,9 @@
 
 #include "dump/dump.h"
 #include "keep/needed.h"
+#include "interrupt.h"
 #include "kernel/kernel.h"
+#include "zram/zram.h"
 
 static const char usage_text[] =
 	"Usage: zram-keep [OPTION]... ORIGINAL FILTERED [OUT]\n"
@@ -268,12 +270,6 @@ static struct uz_error *pass_through(struct keep *kp)
 	return uz_copy_stream(STDIN_FILENO, "standard input", STDOUT_FILENO, "standard output");
 }
 
-static bool same_file(const char *x, const char *y)
-{
-	struct stat a, b;
-	return stat(x, &a) == 0 && stat(y, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
 static struct uz_error *run(struct keep *kp, bool in_place)
 {
 	bool to_stdout = strcmp(kp->out_path, "-") == 0;
@@ -283,8 +279,8 @@ static struct uz_error *run(struct keep *kp, bool in_place)
 		return uz_error_create(UZ_ERR_USAGE, "FILTERED is standard input: give OUT (\"-\" for standard output)");
 	if (to_stdout && kp->report_path && strcmp(kp->report_path, "-") == 0)
 		return uz_error_create(UZ_ERR_USAGE, "OUT is standard output: --report needs a file");
-	if (same_file(kp->out_path, kp->original_path) ||
-	    (!in_place && same_file(kp->out_path, kp->filtered_path)))
+	if (uz_path_same_file(kp->out_path, kp->original_path) ||
+	    (!in_place && uz_path_same_file(kp->out_path, kp->filtered_path)))
 		return uz_error_create(UZ_ERR_USAGE,
 				       "OUT (%s) must not be ORIGINAL or FILTERED (omit OUT to update FILTERED)",
 				       kp->out_path);
@@ -316,6 +312,8 @@ int main(int argc, char **argv)
 {
 	struct keep kp;
 	memset(&kp, 0, sizeof(kp));
+	kp.kernel.need_modules = uz_zram_modules;
+	uz_interrupt_block();
 	int c;
 	while ((c = getopt_long(argc, argv, "d:qhV", long_options, NULL)) != -1) {
 		switch (c) {
@@ -342,7 +340,8 @@ int main(int argc, char **argv)
 	kp.out_path = in_place ? kp.filtered_path : argv[optind + 2];
 	struct uz_error *err = run(&kp, in_place);
 	int rc = 0;
-	if (err && strcmp(kp.out_path, "-") == 0 && !kp.out_started) {
+	bool interrupted = err && err->code == UZ_ERR_INTERRUPTED;
+	if (err && !interrupted && strcmp(kp.out_path, "-") == 0 && !kp.out_started) {
 		/* In a pipe (makedumpfile -F | zram-keep ... - - | file) a filtered
 		 * dump without the zram pages beats an empty one. */
 		struct uz_error *perr = pass_through(&kp);
@@ -363,6 +362,8 @@ int main(int argc, char **argv)
 		rc = uz_error_exit_code(err);
 		uz_error_destroy(err);
 	}
+	if (interrupted)
+		uz_interrupt_die();   /* temporary files are gone; end as the signal says */
 	free(kp.patches);
 	uz_needed_free(kp.needed);
 	uz_dump_close(kp.filtered);

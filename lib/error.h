@@ -24,6 +24,7 @@ enum uz_error_code {
 	UZ_ERR_MISMATCH,       /* debuginfo does not match the dump, etc. */
 	UZ_ERR_USAGE,          /* bad arguments */
 	UZ_ERR_DECOMPRESS,     /* compressed data is corrupt */
+	UZ_ERR_INTERRUPTED,    /* a stop signal arrived (lib/interrupt.h) */
 };
 
 struct uz_error {
@@ -33,7 +34,10 @@ struct uz_error {
 };
 
 /* Create an error; printf-style message.  Never returns NULL: on allocation
- * failure a static out-of-memory error is returned (destroy is a no-op). */
+ * failure a static out-of-memory error is returned (destroy is a no-op).
+ * The message stays one printable line whatever the arguments held (bytes
+ * read from a dump, say): control bytes and bytes that are not UTF-8 are
+ * written as \xNN. */
 struct uz_error *uz_error_create(enum uz_error_code code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* As uz_error_create, code UZ_ERR_IO, with strerror(errnum) appended. */

@@ -11,11 +11,14 @@
 #include <string.h>
 
 #include "inspect.h"
+#include "interrupt.h"
 #include "rewrite.h"
+#include "zram/zram.h"
 
 static const char usage_text[] =
 	"Usage: vmcore-unzram [OPTION]... IN OUT\n"
-	"       vmcore-unzram --verify IN OUT\n"
+	"       vmcore-unzram --in-place [OPTION]... FILE\n"
+	"       vmcore-unzram --verify [OPTION]... [IN] OUT\n"
 	"       vmcore-unzram --ps DUMP\n"
 	"       vmcore-unzram --vtop PID:ADDR DUMP\n"
 	"       vmcore-unzram --zram-info DUMP\n"
@@ -26,17 +29,20 @@ static const char usage_text[] =
 	"Reads the dump IN, decompresses every zram-swapped page that a process maps,\n"
 	"appends the pages as new physical frames and writes OUT with those page-table\n"
 	"entries rewritten to map them, so that unmodified crash, drgn and gdb read the\n"
-	"pages.  IN is never modified.  OUT has IN's format and compression unless\n"
-	"--format/--compress say otherwise, and records every rewrite in a note.\n"
+	"pages.  IN is never modified (OUT may not be IN under any name).  OUT has\n"
+	"IN's format and compression unless --format/--compress say otherwise, and\n"
+	"records every rewrite in a note.\n"
 	"\n"
 	"Options:\n"
 	"  -d, --debuginfo=DIR     directory with the debug vmlinux and debug modules\n"
-	"                          (zram.ko, zsmalloc.ko); default: standard locations\n"
+	"                          (zram.ko, zsmalloc.ko); default: standard locations,\n"
+	"                          else the dump's own BTF; named but unusable: exit 6\n"
 	"      --vmlinux=FILE      the debug vmlinux to use\n"
 	"  -f, --format=FMT        output format: elf or kdump (default: as IN)\n"
 	"  -c, --compress=ALG      kdump page compression: none, zlib, lzo, snappy, zstd\n"
-	"      --in-place          ELF: append to IN itself instead of writing OUT\n"
-	"                          (OUT must be IN); cost proportional to the pages added\n"
+	"      --in-place          ELF: update FILE itself, at a cost proportional to the\n"
+	"                          pages added; crash-safe (a second run completes an\n"
+	"                          update a crash cut short)\n"
 	"      --strict            fail if any zram-swapped page cannot be restored\n"
 	"  -j, --jobs=N            decompression threads (default: number of cores)\n"
 	"  -p, --pid=PID           only processes with this PID (repeatable)\n"
@@ -48,6 +54,8 @@ static const char usage_text[] =
 	"                          or block device); repeatable; also for --slot, --vaddr\n"
 	"                          and --zram-info\n"
 	"      --verify            check that OUT differs from IN only as its record says\n"
+	"                          (metadata, pages, and every added frame decoded\n"
+	"                          again; takes -d/--vmlinux); OUT alone after --in-place\n"
 	"      --ps                list the tasks of DUMP, like crash's ps\n"
 	"      --vtop=PID:ADDR     translate a user address of a process, like crash's vtop\n"
 	"      --zram-info         list zram devices and what their slots hold\n"
@@ -62,7 +70,8 @@ static const char usage_text[] =
 	"Exit status: 0 success; 2 bad arguments; 3 I/O error; 4 corrupt or truncated\n"
 	"input; 5 unsupported input; 6 something needed is missing (debuginfo\n"
 	"mismatch, symbol, page not in the dump, or --strict with unrestored pages);\n"
-	"7 out of memory.  See vmcore-unzram(8).\n";
+	"7 out of memory.  Stopped by SIGINT/SIGTERM/SIGHUP: nothing partial is left and\n"
+	"the program ends by that signal.  See vmcore-unzram(8).\n";
 
 enum {
 	OPT_VMLINUX = 256, OPT_IN_PLACE, OPT_STRICT, OPT_COMM, OPT_REPORT, OPT_VERIFY,
@@ -99,8 +108,12 @@ enum mode { MODE_REWRITE, MODE_VERIFY, MODE_PS, MODE_VTOP, MODE_ZRAM_INFO, MODE_
 static int fail(struct uz_error *err)
 {
 	int code = uz_error_exit_code(err);
+	bool interrupted = err->code == UZ_ERR_INTERRUPTED;
 	fprintf(stderr, "vmcore-unzram: %s\n", err->message);
 	uz_error_destroy(err);
+	/* Everything was cleaned up on the way here: end as the signal says. */
+	if (interrupted)
+		uz_interrupt_die();
 	return code;
 }
 
@@ -201,7 +214,10 @@ int main(int argc, char **argv)
 	struct uz_error *err = NULL;
 	int c;
 
-	while (!err && (c = getopt_long(argc, argv, "d:f:c:j:p:qhV", long_options, NULL)) != -1) {
+	o.kernel.need_modules = uz_zram_modules;
+	uz_interrupt_block();
+	opterr = 0;
+	while (!err && (c = getopt_long(argc, argv, ":d:f:c:j:p:qhV", long_options, NULL)) != -1) {
 		long v;
 		switch (c) {
 		case 'd': o.kernel.debuginfo_dir = optarg; break;
@@ -277,7 +293,9 @@ int main(int argc, char **argv)
 			printf("vmcore-unzram %s\n", UZ_VERSION);
 			return 0;
 		default:
-			fputs("Try 'vmcore-unzram --help' for more information.\n", stderr);
+			/* One line, as for every other error (getopt's own two are off). */
+			fprintf(stderr, "vmcore-unzram: %s '%s' (try --help)\n",
+				c == ':' ? "missing argument for" : "unknown option", argv[optind - 1]);
 			return 2;
 		}
 	}
@@ -290,17 +308,26 @@ int main(int argc, char **argv)
 	int nargs = argc - optind;
 	if (!err) {
 		int want = (mode == MODE_REWRITE || mode == MODE_VERIFY) ? 2 : 1;
-		if (nargs != want)
+		/* --in-place FILE and --verify OUT (a self-check) take one. */
+		bool one_ok = (mode == MODE_REWRITE && o.write.in_place) || mode == MODE_VERIFY;
+		if (nargs != want && !(one_ok && nargs == 1))
 			err = uz_error_create(UZ_ERR_USAGE, "expected %s, got %d argument%s (try --help)",
 					      want == 2 ? "IN and OUT" : "one DUMP", nargs, nargs == 1 ? "" : "s");
 	}
 	if (!err && mode == MODE_REWRITE) {
 		o.in_path = argv[optind];
-		o.out_path = argv[optind + 1];
-		if (o.write.in_place && strcmp(o.in_path, o.out_path) != 0)
-			err = uz_error_create(UZ_ERR_USAGE, "--in-place rewrites IN itself: give the same file as IN and OUT");
-		if (!o.write.in_place && strcmp(o.in_path, o.out_path) == 0)
-			err = uz_error_create(UZ_ERR_USAGE, "IN and OUT are the same file; use --in-place to append to an ELF dump");
+		o.out_path = argv[optind + nargs - 1];
+		/* Identity, not spelling: ./IN, a symlink or a hard link to IN
+		 * is IN, and writing it would replace the only copy of a dump. */
+		bool same = strcmp(o.in_path, o.out_path) == 0 || uz_path_same_file(o.in_path, o.out_path);
+		if (o.write.in_place && !same)
+			err = uz_error_create(UZ_ERR_USAGE, "--in-place updates FILE itself: name it once (vmcore-unzram --in-place FILE)");
+		else if (!o.write.in_place && same)
+			err = uz_error_create(UZ_ERR_USAGE,
+					      "OUT %s is the input file itself; give another OUT (or --in-place FILE to update an ELF dump)",
+					      o.out_path);
+		else if (!o.write.in_place)
+			err = uz_output_path_check(o.out_path);
 	}
 	if (!err) {
 		struct uz_rewrite_totals totals;
@@ -309,7 +336,10 @@ int main(int argc, char **argv)
 			err = uz_rewrite_run(&o, &totals);
 			break;
 		case MODE_VERIFY:
-			err = uz_rewrite_verify(argv[optind], argv[optind + 1], o.quiet);
+			err = uz_rewrite_verify(&(struct uz_verify_options){
+				.in_path = nargs == 2 ? argv[optind] : NULL, .out_path = argv[optind + nargs - 1],
+				.kernel = o.kernel, .backing_devs = bk_devs, .backing_images = bk_images,
+				.n_backing = n_bk, .quiet = o.quiet });
 			break;
 		case MODE_PS:
 			err = uz_inspect_ps(argv[optind], &o.kernel, json);

@@ -29,7 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "json.h"
+#include "record.h"
 #include "progress.h"
 #include "vec.h"
 #include "zram/zram.h"
@@ -313,6 +315,28 @@ static const char *slot_source(struct run *r, const struct slot *s, char *buf, s
 	return buf;
 }
 
+/* How far a restored page can be trusted, for the report.  zram keeps no
+ * checksum of a page (and the kernel's zstd writes no content checksum), so
+ * a compressed page is "decoded-unverifiable": the stream's structure, end
+ * and exact page length were checked, but a changed literal byte decodes
+ * without complaint.  A huge (uncompressed) slot or a swap-cache page is
+ * copied as it is ("copied-unverifiable"); a same-filled or zero-map page is
+ * one word the kernel keeps in its metadata ("exact"). */
+static const char *slot_integrity(const struct slot *s)
+{
+	switch (s->src) {
+	case UZ_SRC_SAME_FILLED:
+	case UZ_SRC_ZEROMAP:
+	case UZ_SRC_EMPTY:
+		return "exact";
+	case UZ_SRC_SWAPCACHE:
+	case UZ_SRC_BACKING_DEV:
+		return "copied-unverifiable";
+	default:
+		return (s->codec & SLOT_HUGE) ? "copied-unverifiable" : "decoded-unverifiable";
+	}
+}
+
 static int cmp_why(const void *key, const void *elem)
 {
 	uint32_t k = *(const uint32_t *)key, e = ((const struct why_entry *)elem)->slot;
@@ -438,6 +462,8 @@ static struct uz_error *walk_mms(struct run *r)
 		progress_update(&p, i);
 		if (!m->selected)
 			continue;
+		if ((err = uz_interrupt_check()))
+			break;
 		vmas.len = 0;
 		err = uz_kernel_for_each_vma(r->k, m->mm, collect_vma, &vmas);
 		r->cur_mm = (uint32_t)i;
@@ -775,6 +801,8 @@ static struct uz_error *resolve_slots(struct run *r)
 		int fill = decoding < 0 ? 0 : !decoding;
 		struct batch *nb = r->batch[fill];
 		nb->n = 0;
+		if (!err)
+			err = uz_interrupt_check();
 		for (; !err && next < r->slots.len && nb->n < RESOLVE_BATCH; next++)
 			nb->slot[nb->n++] = next;
 		progress_update(&p, next);
@@ -1124,8 +1152,15 @@ static struct uz_error *write_output(struct run *r)
 		wo.note_desc_len = record.len;
 		bool fell_back = false;
 		wo.fell_back = &fell_back;
+		struct uz_dump_write_stats stats;
+		memset(&stats, 0, sizeof(stats));
+		wo.stats = &stats;
 		err = uz_dump_write(r->dump, r->opts->out_path, patches, n, fill_patch, r, &wo);
-		err = uz_error_wrap(err, "writing %s", r->opts->out_path);
+		r->t->broken_pages = stats.broken_pages;
+		if (!err && stats.broken_pages && !r->opts->quiet)
+			fprintf(stderr, "vmcore-unzram: warning: %" PRIu64 " page%s of %s could not be read and stay%s unreadable in the output (first: %s)\n",
+				stats.broken_pages, stats.broken_pages == 1 ? "" : "s", r->opts->in_path,
+				stats.broken_pages == 1 ? "s" : "", stats.first_broken_why);
 		if (!err && wo.in_place && !r->opts->quiet)
 			fprintf(stderr, "vmcore-unzram: %s\n", fell_back
 				? "--in-place: the file has no room for another program header before its data, so it was rewritten whole"
@@ -1163,6 +1198,7 @@ static void json_totals(struct json *j, const struct uz_rewrite_totals *t)
 	json_key(j, "frames_added"); json_uint(j, t->frames_added);
 	json_key(j, "first_frame_pfn"); json_hex(j, t->first_frame);
 	json_key(j, "page_table_pages_changed"); json_uint(j, t->pt_pages_changed);
+	json_key(j, "input_pages_unreadable"); json_uint(j, t->broken_pages);
 	json_end_object(j);
 }
 
@@ -1180,6 +1216,7 @@ static struct uz_error *write_report(struct run *r)
 	json_key(&j, "input"); json_string(&j, r->opts->in_path);
 	json_key(&j, "output"); json_string(&j, r->opts->out_path);
 	json_key(&j, "kernel"); json_string(&j, uz_kernel_release(r->k));
+	json_key(&j, "types"); json_string(&j, uz_kernel_types_source(r->k));
 	json_totals(&j, r->t);
 	json_key(&j, "ptes");
 	json_begin_array(&j);
@@ -1206,6 +1243,7 @@ static struct uz_error *write_report(struct run *r)
 			json_key(&j, "new_pte"); json_hex(&j, hit_new_pte(r, sg, s));
 			json_key(&j, "frame_pfn"); json_hex(&j, r->t->first_frame + s->rank);
 			json_key(&j, "source"); json_string(&j, slot_source(r, s, source, sizeof(source)));
+			json_key(&j, "integrity"); json_string(&j, slot_integrity(s));
 		} else {
 			const char *why = slot_why(r, h[i].slot);
 			json_key(&j, "why"); json_string(&j, why ? why : "");
@@ -1261,6 +1299,44 @@ static void print_summary(const struct run *r)
 
 /* ---- driver ---- */
 
+/* --in-place on a dump that already has a record: an earlier --in-place run
+ * that stopped after writing its record and frames (lib/dump/elf.c,
+ * write_in_place, step 3) left some recorded PTEs with their old values.
+ * Writes the recorded new value into each of those; a dump whose PTEs all
+ * hold their new values is simply done. */
+static struct uz_error *complete_in_place(struct run *r)
+{
+	const char *path = r->opts->in_path;
+	struct uz_record rec;
+	struct uz_error *err = uz_error_wrap(uz_record_read(r->dump, &rec), "%s", path);
+	struct vec todo;
+	vec_init(&todo, sizeof(struct uz_word_patch));
+	const struct uz_record_pte *c = rec.ptes.data;
+	for (size_t i = 0; !err && i < rec.ptes.len; i++) {
+		uint64_t v;
+		err = uz_error_wrap(uz_dump_read_phys(r->dump, c[i].at, &v, 8), "recorded PTE at 0x%" PRIx64, c[i].at);
+		if (!err && v == c[i].old_pte)
+			err = vec_push(&todo, &(struct uz_word_patch){ c[i].at, c[i].new_pte });
+		else if (!err && v != c[i].new_pte)
+			err = uz_error_create(UZ_ERR_MISMATCH,
+					      "%s: the PTE at 0x%" PRIx64 " holds 0x%" PRIx64 ", neither the recorded old value 0x%" PRIx64
+					      " nor the new 0x%" PRIx64 "; the dump changed after vmcore-unzram ran", path, c[i].at, v,
+					      c[i].old_pte, c[i].new_pte);
+	}
+	if (!err && !todo.len)
+		err = uz_error_create(UZ_ERR_USAGE,
+				      "%s was already processed by vmcore-unzram, completely (vmcore-unzram --verify %s checks it)",
+				      path, path);
+	if (!err)
+		err = uz_dump_patch_words(r->dump, path, todo.data, todo.len);
+	if (!err && !r->opts->quiet)
+		fprintf(stderr, "vmcore-unzram: %s: completed an --in-place update that was cut short: "
+			"%zu of %zu recorded PTEs written now\n", path, todo.len, rec.ptes.len);
+	vec_free(&todo);
+	uz_record_free(&rec);
+	return err;
+}
+
 static void run_free(struct run *r)
 {
 	for (size_t i = 0; i < r->whys.len; i++)
@@ -1307,6 +1383,11 @@ struct uz_error *uz_rewrite_run(const struct uz_rewrite_options *opts,
 		const void *desc;
 		size_t len;
 		struct uz_error *found = uz_dump_find_note(r.dump, UZ_RECORD_NOTE_NAME, UZ_RECORD_NOTE_TYPE, &desc, &len);
+		if (!found && opts->write.in_place) {
+			err = complete_in_place(&r);
+			run_free(&r);
+			return err;
+		}
 		if (!found)
 			err = uz_error_create(UZ_ERR_USAGE,
 					      "%s was already processed by vmcore-unzram (it has a %s note); run it on the original dump",
@@ -1315,6 +1396,9 @@ struct uz_error *uz_rewrite_run(const struct uz_rewrite_options *opts,
 	}
 	if (!err)
 		err = uz_kernel_open(r.dump, &opts->kernel, &r.k);
+	if (!err && !opts->quiet)
+		fprintf(stderr, "vmcore-unzram: kernel %s, types from %s\n", uz_kernel_release(r.k),
+			uz_kernel_types_source(r.k));
 	phase_mark(&r, "kernel_open");
 	if (!err) {
 		r.page_size = uz_kernel_page_size(r.k);

@@ -67,13 +67,25 @@ struct uz_rewrite_totals {
 	uint64_t frames_added;
 	uint64_t pt_pages_changed;
 	uint64_t first_frame;
+	uint64_t broken_pages;           /* input pages with an unusable descriptor, copied unreadable */
 };
 
 /* Runs the whole rewrite; prints the summary unless quiet. */
 struct uz_error *uz_rewrite_run(const struct uz_rewrite_options *opts,
 				struct uz_rewrite_totals *totals);
 
-/* Checks that OUT differs from IN only as its rewrite record says. */
-struct uz_error *uz_rewrite_verify(const char *in_path, const char *out_path, bool quiet);
+struct uz_verify_options {
+	const char *in_path;    /* NULL: check OUT on its own (after --in-place) */
+	const char *out_path;
+	struct uz_kernel_options kernel;   /* for decoding the added frames again */
+	char *const *backing_devs;         /* --backing-dev, as for the rewrite */
+	char *const *backing_images;
+	size_t n_backing;
+	bool quiet;
+};
+
+/* Checks that OUT differs from IN only as its rewrite record says: the
+ * metadata, every page, and each added frame decoded again (verify.c). */
+struct uz_error *uz_rewrite_verify(const struct uz_verify_options *opts);
 
 #endif

@@ -1,125 +1,67 @@
-/* verify.c - vmcore-unzram --verify IN OUT: prove that OUT differs from IN
- * only as OUT's rewrite record says.
+/* verify.c - vmcore-unzram --verify: prove that a rewritten dump says what
+ * its rewrite record says, and nothing else.
  *
- * Every PFN of either dump is compared: below the first added frame, page
- * states must agree and page bytes must be identical, except the 8-byte
- * words the record names, which must hold the recorded old value in IN and
- * the recorded new value in OUT.  At and above it, exactly the recorded
- * frames may exist in OUT.  Needs no debuginfo: it trusts nothing but the
- * two files.
+ * With IN and OUT, three checks, each of which must pass:
+ *   1. metadata: every note but the record, the VMCOREINFO text and the
+ *      format's header fields that describe the crash (not the layout) are
+ *      byte-identical in IN and OUT (uz_dump_compare_metadata);
+ *   2. pages: every PFN below the first added frame has the same state in
+ *      both and identical bytes, except the 8-byte words the record names,
+ *      which hold the recorded old value in IN and the recorded new value in
+ *      OUT; exactly the recorded frames exist at and above it;
+ *   3. frames: each added frame holds exactly the page its swap entry
+ *      resolves to when decoded again from IN's own zram, swap-cache and
+ *      same-filled data (with the kernel view: debuginfo or the dump's BTF).
+ * With OUT alone (an --in-place update, whose input is gone), 2 becomes:
+ * every recorded word holds its recorded new value and every added frame is
+ * present; 3 decodes from OUT itself, whose zram data the rewrite never
+ * touches.
+ *
+ * A recorded PTE that still holds its old value is reported apart: it is
+ * the mark of an --in-place run stopped before it finished (lib/dump/elf.c
+ * write_in_place), which running --in-place again completes.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h"
+#include "record.h"
 #include "rewrite.h"
 #include "vec.h"
+#include "zram/zram.h"
 
-struct pte_change {
-	uint64_t at, old_pte, new_pte;
+struct page_tally {
+	uint64_t compared, words, pending, frames, unreadable;
+	uint64_t first_pending;   /* physical address of the first pending PTE */
 };
-
-struct record {
-	uint64_t first_frame, n_frames;
-	struct vec changes;   /* struct pte_change, sorted by at */
-};
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static bool get_uleb(const uint8_t **p, const uint8_t *end, uint64_t *out)
-{
-	uint64_t v = 0;
-	for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
-		uint8_t byte = *(*p)++;
-		v |= (uint64_t)(byte & 0x7f) << shift;
-		if (!(byte & 0x80)) {
-			*out = v;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Adds the zigzag-encoded signed delta at *p to *value. */
-static bool get_delta(const uint8_t **p, const uint8_t *end, uint64_t *value)
-{
-	uint64_t z;
-	if (!get_uleb(p, end, &z))
-		return false;
-	*value += (z >> 1) ^ (uint64_t)-(int64_t)(z & 1);
-	return true;
-}
-
-/* Format 2 (docs/record.md): only what --verify needs is kept. */
-static struct uz_error *parse_record(const void *desc, size_t len, struct record *rec)
-{
-	vec_init(&rec->changes, sizeof(struct pte_change));
-	rec->first_frame = rec->n_frames = 0;
-	const size_t magic = sizeof(UZ_RECORD_MAGIC) - 1;
-	const uint8_t *p = desc, *end = p + len;
-	if (len < magic || memcmp(p, UZ_RECORD_MAGIC, magic) != 0)
-		return uz_error_create(UZ_ERR_FORMAT, "rewrite record: unknown header '%.*s' (not format 2)",
-				       (int)(len < magic ? len : magic - 1), (const char *)desc);
-	p += magic;
-	if (end - p < 32)
-		return uz_error_create(UZ_ERR_FORMAT, "rewrite record: truncated header");
-	rec->first_frame = get_le64(p);
-	rec->n_frames = get_le64(p + 8);
-	uint64_t n_mms = get_le64(p + 16), n_ptes = get_le64(p + 24);
-	p += 32;
-	if (n_mms > (uint64_t)(end - p) / 32)
-		return uz_error_create(UZ_ERR_FORMAT, "rewrite record: %" PRIu64 " mms do not fit", n_mms);
-	p += n_mms * 32;
-	/* Each entry takes at least 6 bytes. */
-	if (n_ptes > (uint64_t)(end - p) / 6)
-		return uz_error_create(UZ_ERR_FORMAT, "rewrite record: %" PRIu64 " PTEs do not fit", n_ptes);
-	struct pte_change c = { 0, 0, 0 };
-	uint64_t vaddr = 0, mm_index;
-	struct uz_error *err = NULL;
-	for (uint64_t i = 0; i < n_ptes && !err; i++) {
-		uint64_t prev_at = c.at;
-		if (!get_delta(&p, end, &c.at) || !get_delta(&p, end, &c.old_pte) ||
-		    !get_delta(&p, end, &c.new_pte) || !get_delta(&p, end, &vaddr) ||
-		    !get_uleb(&p, end, &mm_index) || p >= end)
-			return uz_error_create(UZ_ERR_FORMAT, "rewrite record: PTE %" PRIu64 " truncated", i);
-		p++;   /* outcome */
-		if (mm_index >= n_mms || (i && c.at <= prev_at))
-			return uz_error_create(UZ_ERR_FORMAT, "rewrite record: PTE %" PRIu64 " out of order or range", i);
-		err = vec_push(&rec->changes, &c);
-	}
-	if (!err && p != end)
-		err = uz_error_create(UZ_ERR_FORMAT, "rewrite record: %zu bytes after the last PTE", (size_t)(end - p));
-	return err;
-}
 
 /* Compare one page that the record may have touched. */
-static struct uz_error *compare_page(const struct record *rec, size_t *next_change,
+static struct uz_error *compare_page(const struct uz_record *rec, size_t *next_change,
 				     uint64_t pfn, uint64_t page_size,
-				     const uint8_t *in, const uint8_t *out, uint64_t *words_changed)
+				     const uint8_t *in, const uint8_t *out, struct page_tally *t)
 {
 	uint64_t base = pfn * page_size;
-	const struct pte_change *c = rec->changes.data;
+	const struct uz_record_pte *c = rec->ptes.data;
 	size_t i = *next_change;
-	while (i < rec->changes.len && c[i].at < base)
+	while (i < rec->ptes.len && c[i].at < base)
 		i++;
 	for (uint64_t off = 0; off < page_size; off += 8) {
 		uint64_t a, b;
 		memcpy(&a, in + off, 8);
 		memcpy(&b, out + off, 8);
-		if (i < rec->changes.len && c[i].at == base + off) {
-			if (a != c[i].old_pte || b != c[i].new_pte)
+		if (i < rec->ptes.len && c[i].at == base + off) {
+			if (a == c[i].old_pte && b == c[i].old_pte) {
+				if (!t->pending++)
+					t->first_pending = base + off;
+			} else if (a != c[i].old_pte || b != c[i].new_pte) {
 				return uz_error_create(UZ_ERR_MISMATCH,
 						       "PTE at 0x%" PRIx64 ": IN has 0x%" PRIx64 ", OUT 0x%" PRIx64
 						       "; the record says 0x%" PRIx64 " -> 0x%" PRIx64,
 						       base + off, a, b, c[i].old_pte, c[i].new_pte);
-			(*words_changed)++;
+			}
+			t->words++;
 			i++;
 			continue;
 		}
@@ -132,8 +74,22 @@ static struct uz_error *compare_page(const struct record *rec, size_t *next_chan
 	return NULL;
 }
 
-static struct uz_error *verify_dumps(struct uz_dump *in, struct uz_dump *out, const struct record *rec,
-				     bool quiet)
+static bool readable(enum uz_page_state s)
+{
+	return s == UZ_PAGE_PRESENT || s == UZ_PAGE_ZERO;
+}
+
+static struct uz_error *check_added_frame(struct uz_dump *out, uint64_t pfn)
+{
+	enum uz_page_state st;
+	UZ_TRY(uz_dump_page_state(out, pfn, &st));
+	if (!readable(st))
+		return uz_error_create(UZ_ERR_MISMATCH, "added frame 0x%" PRIx64 " is missing from OUT", pfn);
+	return NULL;
+}
+
+static struct uz_error *verify_pages(struct uz_dump *in, struct uz_dump *out, const struct uz_record *rec,
+				     struct page_tally *t)
 {
 	uint64_t ps = uz_dump_page_size(in);
 	if (uz_dump_page_size(out) != ps)
@@ -152,9 +108,10 @@ static struct uz_error *verify_dumps(struct uz_dump *in, struct uz_dump *out, co
 	uint64_t end = rec->first_frame + rec->n_frames;
 	if (uz_dump_max_pfn(out) > end)
 		end = uz_dump_max_pfn(out);
-	uint64_t compared = 0, words = 0, frames = 0;
 	size_t next_change = 0;
 	for (uint64_t pfn = 0; pfn < end && !err; pfn++) {
+		if (!(pfn & 0xffff) && (err = uz_interrupt_check()))
+			break;
 		enum uz_page_state sa = UZ_PAGE_HOLE, sb;
 		if (pfn < uz_dump_max_pfn(in))
 			err = uz_dump_page_state(in, pfn, &sa);
@@ -162,62 +119,226 @@ static struct uz_error *verify_dumps(struct uz_dump *in, struct uz_dump *out, co
 			err = uz_dump_page_state(out, pfn, &sb);
 		if (err)
 			break;
-		bool added = pfn >= rec->first_frame && pfn < rec->first_frame + rec->n_frames;
-		if (added) {
-			if (sb != UZ_PAGE_PRESENT && sb != UZ_PAGE_ZERO)
+		if (pfn >= rec->first_frame && pfn < rec->first_frame + rec->n_frames) {
+			if (!readable(sb))
 				err = uz_error_create(UZ_ERR_MISMATCH, "added frame 0x%" PRIx64 " is missing from OUT", pfn);
-			frames++;
+			t->frames++;
 			continue;
 		}
-		if (sa != sb) {
-			/* A zero page may legitimately be stored either way. */
-			bool both_readable = (sa == UZ_PAGE_PRESENT || sa == UZ_PAGE_ZERO) &&
-					     (sb == UZ_PAGE_PRESENT || sb == UZ_PAGE_ZERO);
-			if (!both_readable) {
-				err = uz_error_create(UZ_ERR_MISMATCH, "PFN 0x%" PRIx64 " has state %d in IN but %d in OUT",
-						      pfn, (int)sa, (int)sb);
-				break;
-			}
+		/* A zero page may legitimately be stored either way. */
+		if (sa != sb && !(readable(sa) && readable(sb))) {
+			err = uz_error_create(UZ_ERR_MISMATCH, "PFN 0x%" PRIx64 " has state %d in IN but %d in OUT",
+					      pfn, (int)sa, (int)sb);
+			break;
 		}
-		if (sa != UZ_PAGE_PRESENT && sa != UZ_PAGE_ZERO)
+		if (!readable(sa))
 			continue;
 		err = uz_dump_read_page(in, pfn, a);
+		if (err && (err->code == UZ_ERR_FORMAT || err->code == UZ_ERR_DECOMPRESS)) {
+			/* Unreadable in IN (a broken kdump descriptor, corrupt page
+			 * data): the writer copies it as it is, or unreadable, and
+			 * it must be unreadable in OUT too. */
+			uz_error_destroy(err);
+			err = uz_dump_read_page(out, pfn, b);
+			if (!err) {
+				err = uz_error_create(UZ_ERR_MISMATCH, "PFN 0x%" PRIx64 " is unreadable in IN but not in OUT", pfn);
+				break;
+			}
+			uz_error_destroy(err);
+			err = NULL;
+			t->unreadable++;
+			continue;
+		}
 		if (!err)
 			err = uz_dump_read_page(out, pfn, b);
 		if (!err)
-			err = compare_page(rec, &next_change, pfn, ps, a, b, &words);
-		compared++;
+			err = compare_page(rec, &next_change, pfn, ps, a, b, t);
+		t->compared++;
 	}
-	if (!err && words != rec->changes.len)
+	if (!err && t->words != rec->ptes.len)
 		err = uz_error_create(UZ_ERR_MISMATCH, "the record names %zu PTEs but only %" PRIu64 " were found in present pages",
-				      rec->changes.len, words);
-	if (!err && !quiet)
-		fprintf(stderr, "vmcore-unzram: verified: %" PRIu64 " pages identical but for %" PRIu64
-			" recorded PTEs; %" PRIu64 " added frames present\n", compared, words, frames);
+				      rec->ptes.len, t->words);
 	free(a);
 	free(b);
 	return err;
 }
 
-struct uz_error *uz_rewrite_verify(const char *in_path, const char *out_path, bool quiet)
+/* OUT alone: every recorded word holds its new value (or, pending, its
+ * old one) and every added frame is there. */
+static struct uz_error *verify_self(struct uz_dump *out, const struct uz_record *rec, struct page_tally *t)
+{
+	const struct uz_record_pte *c = rec->ptes.data;
+	for (size_t i = 0; i < rec->ptes.len; i++) {
+		uint64_t v;
+		UZ_TRY(uz_error_wrap(uz_dump_read_phys(out, c[i].at, &v, 8), "recorded PTE %zu", i));
+		if (v == c[i].old_pte) {
+			if (!t->pending++)
+				t->first_pending = c[i].at;
+		} else if (v != c[i].new_pte) {
+			return uz_error_create(UZ_ERR_MISMATCH,
+					       "PTE at 0x%" PRIx64 " holds 0x%" PRIx64 "; the record says 0x%" PRIx64
+					       " -> 0x%" PRIx64, c[i].at, v, c[i].old_pte, c[i].new_pte);
+		}
+		t->words++;
+	}
+	for (uint64_t pfn = rec->first_frame; pfn < rec->first_frame + rec->n_frames; pfn++) {
+		UZ_TRY(check_added_frame(out, pfn));
+		t->frames++;
+	}
+	return NULL;
+}
+
+struct frame_tally {
+	uint64_t checked, not_rechecked;
+	const char *why_not;   /* of the first frame not re-checked */
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* 3: decode every added frame again from `src` (IN, or OUT itself) and
+ * compare it with OUT's copy.  Each distinct frame once (PTEs that share a
+ * swap entry after fork share its frame). */
+static struct uz_error *verify_frames(struct uz_dump *src, struct uz_dump *out, const struct uz_record *rec,
+				      const struct uz_verify_options *o, struct frame_tally *ft)
+{
+	struct uz_kernel *k = NULL;
+	struct uz_zram_model *m = NULL;
+	struct uz_zram_ctx *ctx = NULL;
+	uint64_t ps = uz_dump_page_size(out);
+	uint8_t *want = malloc(ps), *have = malloc(ps);
+	/* (frame, index of its first PTE), sorted by frame. */
+	uint64_t *order = malloc((rec->ptes.len ? rec->ptes.len : 1) * 2 * sizeof(uint64_t));
+	struct uz_error *err = NULL;
+	if (!want || !have || !order)
+		err = uz_error_create(UZ_ERR_NOMEM, "out of memory");
+	if (!err)
+		err = uz_error_wrap(uz_kernel_open(src, &o->kernel, &k), "re-decoding the added frames needs the kernel view");
+	if (!err)
+		err = uz_zram_model_open(k, &m);
+	for (size_t i = 0; !err && i < o->n_backing; i++)
+		err = uz_error_wrap(uz_zram_attach_backing(m, o->backing_devs[i], o->backing_images[i]), "--backing-dev");
+	if (!err)
+		err = uz_zram_ctx_create(m, &ctx);
+	const struct uz_record_pte *c = rec->ptes.data;
+	for (size_t i = 0; !err && i < rec->ptes.len; i++) {
+		struct uz_pte_info info;
+		uz_kernel_pte_decode(k, c[i].new_pte, &info);
+		if (info.kind != UZ_PTE_PRESENT || info.pfn < rec->first_frame ||
+		    info.pfn >= rec->first_frame + rec->n_frames)
+			err = uz_error_create(UZ_ERR_MISMATCH,
+					      "recorded new PTE 0x%" PRIx64 " at 0x%" PRIx64 " does not map an added frame",
+					      c[i].new_pte, c[i].at);
+		order[2 * i] = info.pfn;
+		order[2 * i + 1] = i;
+	}
+	if (!err)
+		qsort(order, rec->ptes.len, 2 * sizeof(uint64_t), cmp_u64);
+	for (size_t i = 0; !err && i < rec->ptes.len; i++) {
+		if (i && order[2 * i] == order[2 * (i - 1)])
+			continue;
+		if ((err = uz_interrupt_check()))
+			break;
+		uint64_t pfn = order[2 * i];
+		const struct uz_record_pte *p = &c[order[2 * i + 1]];
+		struct uz_pte_info info;
+		uz_kernel_pte_decode(k, p->old_pte, &info);
+		if (info.kind != UZ_PTE_SWAP) {
+			err = uz_error_create(UZ_ERR_MISMATCH, "recorded old PTE 0x%" PRIx64 " at 0x%" PRIx64 " is not a swap entry",
+					      p->old_pte, p->at);
+			break;
+		}
+		struct uz_slot_result res;
+		memset(&res, 0, sizeof(res));
+		struct uz_error *re = uz_zram_resolve(m, ctx, info.swap_type, info.swap_offset, want, &res);
+		if (re && p->outcome == UZ_OUT_BACKING_DEV && res.failure == UZ_FAIL_WRITTEN_BACK) {
+			/* Written back: only an image of the backing device has it. */
+			if (!ft->not_rechecked++)
+				ft->why_not = "read from --backing-dev, which was not given to --verify";
+			uz_error_destroy(re);
+			continue;
+		}
+		if (re) {
+			err = uz_error_wrap(re, "added frame 0x%" PRIx64 " (swap type %u offset %" PRIu64 ")",
+					    pfn, info.swap_type, info.swap_offset);
+			break;
+		}
+		if ((err = uz_dump_read_page(out, pfn, have)))
+			break;
+		if (memcmp(want, have, ps) != 0) {
+			size_t at = 0;
+			while (want[at] == have[at])
+				at++;
+			err = uz_error_create(UZ_ERR_MISMATCH,
+					      "added frame 0x%" PRIx64 " differs at byte %zu from swap type %u offset %" PRIu64
+					      " decoded again (%s)", pfn, at, info.swap_type, info.swap_offset,
+					      uz_slot_source_name(res.source));
+			break;
+		}
+		ft->checked++;
+	}
+	if (ctx)
+		uz_zram_ctx_destroy(ctx);
+	if (m)
+		uz_zram_model_close(m);
+	if (k)
+		uz_kernel_close(k);
+	free(want);
+	free(have);
+	free(order);
+	return err;
+}
+
+struct uz_error *uz_rewrite_verify(const struct uz_verify_options *o)
 {
 	struct uz_dump *in = NULL, *out = NULL;
-	struct record rec;
-	vec_init(&rec.changes, sizeof(struct pte_change));
-	struct uz_error *err = uz_dump_open(in_path, &in);
+	struct uz_record rec;
+	memset(&rec, 0, sizeof(rec));
+	vec_init(&rec.ptes, sizeof(struct uz_record_pte));
+	struct page_tally t;
+	memset(&t, 0, sizeof(t));
+	struct frame_tally ft = { 0, 0, NULL };
+	uint64_t notes = 0;
+	struct uz_error *err = uz_dump_open(o->out_path, &out);
+	if (!err && o->in_path)
+		err = uz_dump_open(o->in_path, &in);
+	if (!err) {
+		err = uz_record_read(out, &rec);
+		if (err && err->code == UZ_ERR_NOT_FOUND)
+			err = uz_error_wrap(err, "%s has no vmcore-unzram record", o->out_path);
+	}
+	if (!err && in)
+		err = uz_error_wrap(uz_dump_compare_metadata(in, out, UZ_RECORD_NOTE_NAME, &notes), "metadata");
 	if (!err)
-		err = uz_dump_open(out_path, &out);
-	const void *desc = NULL;
-	size_t len = 0;
+		err = in ? verify_pages(in, out, &rec, &t) : verify_self(out, &rec, &t);
+	if (!err && t.pending)
+		err = uz_error_create(UZ_ERR_MISMATCH,
+				      "an --in-place update was cut short: %" PRIu64 " of %zu recorded PTEs (the first at 0x%" PRIx64
+				      ") still hold their old values; run 'vmcore-unzram --in-place %s' again to complete it",
+				      t.pending, rec.ptes.len, t.first_pending, o->out_path);
 	if (!err)
-		err = uz_error_wrap(uz_dump_find_note(out, UZ_RECORD_NOTE_NAME, UZ_RECORD_NOTE_TYPE, &desc, &len),
-				    "%s has no vmcore-unzram record", out_path);
-	if (!err)
-		err = parse_record(desc, len, &rec);
-	if (!err)
-		err = verify_dumps(in, out, &rec, quiet);
-	err = uz_error_wrap(err, "verify %s against %s", out_path, in_path);
-	vec_free(&rec.changes);
+		err = verify_frames(in ? in : out, out, &rec, o, &ft);
+	if (!err && !o->quiet) {
+		if (in)
+			fprintf(stderr, "vmcore-unzram: verified: metadata identical (%" PRIu64 " notes); %" PRIu64
+				" pages identical but for %" PRIu64 " recorded PTEs; %" PRIu64 " added frames present, ",
+				notes, t.compared, t.words, t.frames);
+		else
+			fprintf(stderr, "vmcore-unzram: verified on its own: %" PRIu64 " recorded PTEs in place; %" PRIu64
+				" added frames present, ", t.words, t.frames);
+		if (t.unreadable)
+			fprintf(stderr, "%" PRIu64 " pages unreadable in both, ", t.unreadable);
+		fprintf(stderr, "%" PRIu64 " decoded again and identical", ft.checked);
+		if (ft.not_rechecked)
+			fprintf(stderr, ", %" PRIu64 " not re-checked (%s)", ft.not_rechecked, ft.why_not);
+		fputc('\n', stderr);
+	}
+	err = in ? uz_error_wrap(err, "verify %s against %s", o->out_path, o->in_path)
+		 : uz_error_wrap(err, "verify %s", o->out_path);
+	uz_record_free(&rec);
 	if (out)
 		uz_dump_close(out);
 	if (in)

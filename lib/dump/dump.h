@@ -193,6 +193,20 @@ struct uz_dump_write_options {
 	 * for scratch output whose loss on a power cut does not matter, and
 	 * for measuring the copy apart from the disk's write-back. */
 	bool no_fsync;
+	/* If non-NULL, told what the writer had to leave out (see below). */
+	struct uz_dump_write_stats *stats;
+};
+
+/* kdump: a page descriptor of the input that cannot be used (data outside
+ * the page data area, impossible size or flags) belongs to one page only,
+ * and the page is unreadable in the input already.  The writer does not
+ * give up the whole output for it: it writes that descriptor with offset,
+ * size and flags 0 (the page stays unreadable, now without pointing
+ * anywhere) and counts it here. */
+struct uz_dump_write_stats {
+	uint64_t broken_pages;
+	uint64_t first_broken_pfn;
+	char first_broken_why[160];
 };
 
 void uz_dump_write_options_init(const struct uz_dump *in,
@@ -212,6 +226,30 @@ struct uz_error *uz_dump_write(struct uz_dump *in, const char *out_path,
 			       uz_patch_fill_fn *fill, void *fill_ctx,
 			       const struct uz_dump_write_options *opts);
 
+/* What a rewrite must keep about the crash: the notes (but those named
+ * skip_note, e.g. the rewrite record) in order and byte for byte, the
+ * VMCOREINFO text, and, when both dumps have the same format, the header
+ * fields that describe the crash rather than the file's layout (ELF: the
+ * ELF header but e_phnum and e_shoff, and every PT_LOAD of IN with the
+ * same addresses and size in OUT; kdump: the disk_dump_header but the
+ * compression flags, sub-header size, bitmap size and max_mapnr, the
+ * sub-header's phys_base, dump_level and split, and the eraseinfo bytes).
+ * *n_notes: the notes compared.  UZ_ERR_MISMATCH names what differs. */
+struct uz_error *uz_dump_compare_metadata(struct uz_dump *in, struct uz_dump *out, const char *skip_note,
+					  uint64_t *n_notes);
+
+/* An 8-byte little-endian word to store at a physical address. */
+struct uz_word_patch {
+	uint64_t paddr, value;
+};
+/* ELF only (UZ_ERR_UNSUPPORTED otherwise): writes each word into path, the
+ * opened dump's own file, at every file offset that holds its physical
+ * address (a page may be stored twice, as in /proc/vmcore's kernel text
+ * segment), then fsyncs; no stop-signal checks.  For completing an
+ * in-place update that was cut short after its record was written. */
+struct uz_error *uz_dump_patch_words(struct uz_dump *dump, const char *path,
+				     const struct uz_word_patch *words, size_t n);
+
 /* Copy the dump's file to fd exactly as it was read (for standard input:
  * the stream as received, flattened or not), e.g. to pass a filtered dump
  * through unchanged when it cannot be improved. */
@@ -219,6 +257,14 @@ struct uz_error *uz_dump_copy_source(struct uz_dump *dump, int fd, const char *f
 /* Copy in_fd to out_fd from their current positions until in_fd's end
  * (pipes included), through a bounded buffer. */
 struct uz_error *uz_copy_stream(int in_fd, const char *in_name, int out_fd, const char *out_name);
+
+/* True when both paths name one existing file (same device and inode:
+ * through symlinks, hard links and other spellings alike). */
+bool uz_path_same_file(const char *a, const char *b);
+/* Fails (UZ_ERR_IO, naming it) unless out_path could be created: its
+ * directory exists and is writable, and out_path is not a directory.  For
+ * checking before a long analysis what the final write would find. */
+struct uz_error *uz_output_path_check(const char *out_path);
 
 /* Find the first ELF note in the dump with this name and type (e.g. the
  * rewrite record); returns UZ_ERR_NOT_FOUND if absent.  *desc points into

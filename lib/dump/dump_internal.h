@@ -218,6 +218,11 @@ struct uz_dump {
 	} u;
 };
 
+/* The header fields that describe the crash, not the layout, are the same
+ * in both dumps (metadata.c); UZ_ERR_MISMATCH names the first that is not. */
+struct uz_error *uz_elf_compare_header(struct uz_dump *in, struct uz_dump *out);
+struct uz_error *uz_kdump_compare_header(struct uz_dump *in, struct uz_dump *out);
+
 extern const struct uz_dump_ops uz_elf_ops;
 extern const struct uz_dump_ops uz_kdump_ops;
 
@@ -293,6 +298,10 @@ struct uz_error *uz_outfile_commit(struct uz_outfile *out);
 /* Remove the temporary file (no-op after commit). */
 void uz_outfile_abort(struct uz_outfile *out);
 struct uz_error *uz_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
+/* The same without the stop-signal check that every other write makes
+ * (lib/interrupt.h): for the short last step of an in-place update, which
+ * finishes rather than leave half its PTEs written. */
+struct uz_error *uz_pwrite_all_uninterruptible(int fd, const void *buf, size_t len, uint64_t off);
 /* write() all of buf to a stream (pipes included); fd_name for messages. */
 struct uz_error *uz_write_all(int fd, const void *buf, size_t len, const char *fd_name);
 /* Copy len bytes from the logical source at in_off to fd at out_off. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dump_internal.h"
+#include "interrupt.h"
 
 /* ELF64 constants (from the ELF specification). */
 #define EHDR_SIZE 64u
@@ -883,9 +884,16 @@ static uint8_t *build_phdrs(const struct uz_dump *d, const struct elf_layout *L,
  * text segment of /proc/vmcore duplicates part of RAM), then the added
  * pages, which are consecutive in the file: filled straight into a batch
  * buffer and written APPEND_BATCH at a time. */
+enum page_pass {
+	PAGES_ALL,
+	PAGES_ADDED,      /* only the pages appended to the file */
+	PAGES_REPLACED,   /* only pages replaced where they are, with no stop-signal check */
+};
+
 static struct uz_error *write_pages(struct uz_dump *d, int fd, const struct elf_layout *L,
 				    const struct uz_page_patch *patches, size_t n_patches,
-				    uz_patch_fill_fn *fill, void *fill_ctx, bool in_place)
+				    uz_patch_fill_fn *fill, void *fill_ctx, bool in_place,
+				    enum page_pass pass)
 {
 	const struct uz_elf_state *e = &d->u.elf;
 	uint8_t *page = malloc(d->page_size), *batch = malloc(APPEND_BATCH * d->page_size);
@@ -899,6 +907,8 @@ static struct uz_error *write_pages(struct uz_dump *d, int fd, const struct elf_
 	size_t in_batch = 0;
 	for (size_t i = 0; i < n_patches && !err; i++) {
 		bool append = kind_of(d, L, patches, i) != PATCH_REPLACE;
+		if ((pass == PAGES_ADDED && !append) || (pass == PAGES_REPLACED && append))
+			continue;
 		uint8_t *dst = append ? batch + in_batch * d->page_size : page;
 		if ((err = fill(fill_ctx, i, dst))) {
 			err = uz_error_wrap(err, "producing page 0x%llx",
@@ -921,9 +931,10 @@ static struct uz_error *write_pages(struct uz_dump *d, int fd, const struct elf_
 			uint64_t b = l->paddr + l->filesz < pend ? l->paddr + l->filesz : pend;
 			if (a >= b)
 				continue;
-			uint64_t in_off = l->offset + (a - l->paddr);
-			err = uz_pwrite_all(fd, page + (a - pa), b - a,
-					    in_place ? in_off : remap(L, in_off));
+			uint64_t in_off = l->offset + (a - l->paddr), out_off = in_place ? in_off : remap(L, in_off);
+			err = pass == PAGES_REPLACED
+				      ? uz_pwrite_all_uninterruptible(fd, page + (a - pa), b - a, out_off)
+				      : uz_pwrite_all(fd, page + (a - pa), b - a, out_off);
 		}
 	}
 	if (!err && in_batch)
@@ -999,7 +1010,7 @@ static struct uz_error *write_streaming(struct uz_dump *d, const char *out_path,
 		if (err)
 			goto fail;
 	}
-	if ((err = write_pages(d, out.fd, L, patches, n_patches, fill, fill_ctx, false)))
+	if ((err = write_pages(d, out.fd, L, patches, n_patches, fill, fill_ctx, false, PAGES_ALL)))
 		goto fail;
 	/* Pad the file to the end of the appended data (or of the input). */
 	if (ftruncate(out.fd, (off_t)L->out_size) < 0) {
@@ -1014,13 +1025,22 @@ fail:
 	return err;
 }
 
-/* Cost proportional to the patches, whatever the size of the dump: the page
- * tables are patched where they are, new pages and the extra note go at the
- * end of the file, and the header, the grown table and the notes slid
- * forward are written last, the table and notes in one write of the bytes
- * before the data.  The first phnum entries of the new table are the old
- * ones (with the notes' new offset), so if the run stops before the ELF
- * header's new e_phnum is written, readers still see the old segments. */
+/* Cost proportional to the patches, whatever the size of the dump.  Three
+ * steps, each made durable before the next, so that a run stopped at any
+ * moment (a signal, a crash, a power cut) leaves a dump that reads as a
+ * dump and that the record describes:
+ *   1. the added pages and the extra note (the rewrite record) are
+ *      appended after the end of the file: nothing a reader sees changes,
+ *      and a stop here truncates them away again;
+ *   2. the grown program header table (the first phnum entries are the old
+ *      ones, the notes at their new offset) with the notes slid forward, in
+ *      one write, then the ELF header with the new e_phnum: from here on the
+ *      added pages and the record are part of the dump, while every
+ *      replaced page (the page tables) still holds its old bytes;
+ *   3. the replaced pages, written where they are.  This step does not stop
+ *      for signals; a crash inside it leaves some PTEs old and some new,
+ *      which --verify recognises from the record and a second --in-place
+ *      run completes (uz_dump_patch_words). */
 static struct uz_error *write_in_place(struct uz_dump *d, const char *path,
 				       const struct elf_layout *L,
 				       const struct uz_page_patch *patches, size_t n_patches,
@@ -1035,6 +1055,7 @@ static struct uz_error *write_in_place(struct uz_dump *d, const char *path,
 	struct uz_error *err = NULL;
 	struct stat a, b;
 	uint8_t *table = NULL, *front = NULL;
+	bool appended = false;   /* step 1 begun: undo it on failure */
 	if (fstat(fd, &a) < 0 || fstat(d->src.fd, &b) < 0 || a.st_dev != b.st_dev ||
 	    a.st_ino != b.st_ino || (uint64_t)a.st_size != d->src.file_size) {
 		err = uz_error_create(UZ_ERR_USAGE,
@@ -1057,24 +1078,94 @@ static struct uz_error *write_in_place(struct uz_dump *d, const char *path,
 		goto out;
 	uint8_t ehdr[EHDR_SIZE];
 	put_ehdr(d, L, n_phdrs, ehdr);
-	if ((err = write_pages(d, fd, L, patches, n_patches, fill, fill_ctx, true)))
+	appended = true;
+	if ((err = write_pages(d, fd, L, patches, n_patches, fill, fill_ctx, true, PAGES_ADDED)))
 		goto out;
 	if (L->note_len && (err = write_note(fd, L, opts)))
+		goto out;
+	if ((durable && fsync(fd) < 0 && (err = uz_error_errno(errno, "fsync %s", path))) ||
+	    (err = uz_interrupt_check()))
+		goto out;
+	appended = false;
+	if ((err = uz_pwrite_all_uninterruptible(fd, front, front_len, e->phoff)) ||
+	    (err = uz_pwrite_all_uninterruptible(fd, ehdr, EHDR_SIZE, 0)))
 		goto out;
 	if (durable && fsync(fd) < 0) {
 		err = uz_error_errno(errno, "fsync %s", path);
 		goto out;
 	}
-	if ((err = uz_pwrite_all(fd, front, front_len, e->phoff)) ||
-	    (err = uz_pwrite_all(fd, ehdr, EHDR_SIZE, 0)))
+	if ((err = write_pages(d, fd, L, patches, n_patches, fill, fill_ctx, true, PAGES_REPLACED)))
 		goto out;
 	if (durable && fsync(fd) < 0)
 		err = uz_error_errno(errno, "fsync %s", path);
 out:
+	/* Stopped in step 1: the file is cut back to what it was. */
+	if (err && appended && ftruncate(fd, (off_t)d->src.file_size) == 0 && durable)
+		fsync(fd);
 	/* The opened view is stale now: drop cached pages. */
 	memset(d->cache.valid, 0, sizeof(d->cache.valid));
 	free(table);
 	free(front);
+	close(fd);
+	return err;
+}
+
+struct uz_error *uz_elf_compare_header(struct uz_dump *in, struct uz_dump *out)
+{
+	const struct uz_elf_state *a = &in->u.elf, *b = &out->u.elf;
+	for (size_t i = 0; i < EHDR_SIZE; i++) {
+		bool layout = (i >= E_PHNUM && i < E_PHNUM + 2) || (i >= E_SHOFF && i < E_SHOFF + 8);
+		if (!layout && a->ehdr[i] != b->ehdr[i])
+			return uz_error_create(UZ_ERR_MISMATCH, "ELF header byte %zu differs (IN 0x%02x, OUT 0x%02x)",
+					       i, a->ehdr[i], b->ehdr[i]);
+	}
+	/* Readers find the kernel and the direct map by these addresses. */
+	for (size_t i = 0; i < a->n_loads; i++) {
+		const struct uz_elf_load *l = &a->loads[i];
+		bool found = false;
+		for (size_t j = 0; j < b->n_loads && !found; j++)
+			found = b->loads[j].paddr == l->paddr && b->loads[j].vaddr == l->vaddr &&
+				b->loads[j].memsz == l->memsz;
+		if (!found)
+			return uz_error_create(UZ_ERR_MISMATCH,
+					       "IN's PT_LOAD at physical 0x%llx, virtual 0x%llx, 0x%llx bytes is not in OUT",
+					       (unsigned long long)l->paddr, (unsigned long long)l->vaddr,
+					       (unsigned long long)l->memsz);
+	}
+	return NULL;
+}
+
+struct uz_error *uz_dump_patch_words(struct uz_dump *d, const char *path,
+				     const struct uz_word_patch *words, size_t n)
+{
+	if (d->ops != &uz_elf_ops || d->src.flattened)
+		return uz_error_create(UZ_ERR_UNSUPPORTED, "%s: words can be patched in place in ELF dumps only", path);
+	const struct uz_elf_state *e = &d->u.elf;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return uz_error_errno(errno, "opening %s for in-place update", path);
+	struct uz_error *err = NULL;
+	struct stat a, b;
+	if (fstat(fd, &a) < 0 || fstat(d->src.fd, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		err = uz_error_create(UZ_ERR_USAGE, "in-place update: %s is not the opened dump", path);
+	for (size_t i = 0; i < n && !err; i++) {
+		uint8_t le[8];
+		uz_put_le64(le, words[i].value);
+		uint64_t pa = words[i].paddr, written = 0;
+		for (size_t j = first_load_after(e, pa); j < e->n_loads && e->loads[j].paddr <= pa && !err; j++) {
+			const struct uz_elf_load *l = &e->loads[j];
+			if (pa + 8 > l->paddr + l->filesz)
+				continue;
+			err = uz_pwrite_all_uninterruptible(fd, le, 8, l->offset + (pa - l->paddr));
+			written++;
+		}
+		if (!err && !written)
+			err = uz_error_create(UZ_ERR_FAULT, "physical 0x%llx is not stored in %s",
+					      (unsigned long long)pa, path);
+	}
+	if (!err && fsync(fd) < 0)
+		err = uz_error_errno(errno, "fsync %s", path);
+	memset(d->cache.valid, 0, sizeof(d->cache.valid));
 	close(fd);
 	return err;
 }

@@ -7,10 +7,55 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "dump_internal.h"
+#include "interrupt.h"
+
+bool uz_path_same_file(const char *a, const char *b)
+{
+	struct stat x, y;
+	return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+struct uz_error *uz_output_path_check(const char *out_path)
+{
+	struct stat st;
+	if (stat(out_path, &st) == 0 && S_ISDIR(st.st_mode))
+		return uz_error_create(UZ_ERR_IO, "output %s is a directory", out_path);
+	char *copy = strdup(out_path);
+	if (!copy)
+		return uz_error_create(UZ_ERR_NOMEM, "checking output %s", out_path);
+	const char *dir = dirname(copy);
+	struct uz_error *err = NULL;
+	if (stat(dir, &st) != 0)
+		err = uz_error_errno(errno, "output directory %s", dir);
+	else if (!S_ISDIR(st.st_mode))
+		err = uz_error_create(UZ_ERR_IO, "output directory %s is not a directory", dir);
+	else if (access(dir, W_OK | X_OK) != 0)
+		err = uz_error_errno(errno, "output directory %s is not writable", dir);
+	/* What access() cannot tell (root on a read-only or pseudo file
+	 * system): create and remove a file there, as the writer will. */
+	char *probe = NULL;
+	if (!err && asprintf(&probe, "%s/.vmcore-unzram-probe-XXXXXX", dir) < 0) {
+		probe = NULL;
+		err = uz_error_create(UZ_ERR_NOMEM, "checking output %s", out_path);
+	}
+	if (!err) {
+		int fd = mkstemp(probe);
+		if (fd < 0) {
+			err = uz_error_errno(errno, "cannot create files in output directory %s", dir);
+		} else {
+			close(fd);
+			unlink(probe);
+		}
+	}
+	free(probe);
+	free(copy);
+	return err;
+}
 
 /* Copy buffer: bounded, independent of the dump size. */
 #define COPY_CHUNK (1u << 20)
@@ -105,6 +150,7 @@ void uz_outfile_abort(struct uz_outfile *out)
 
 struct uz_error *uz_write_all(int fd, const void *buf, size_t len, const char *fd_name)
 {
+	UZ_TRY(uz_interrupt_check());
 	const uint8_t *p = buf;
 	while (len) {
 		ssize_t n = write(fd, p, len);
@@ -125,7 +171,7 @@ struct uz_error *uz_copy_stream(int in_fd, const char *in_name, int out_fd, cons
 	if (!buf)
 		return uz_error_create(UZ_ERR_NOMEM, "allocating copy buffer");
 	struct uz_error *err = NULL;
-	while (!err) {
+	while (!err && !(err = uz_interrupt_check())) {
 		ssize_t n = read(in_fd, buf, COPY_CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -140,6 +186,12 @@ struct uz_error *uz_copy_stream(int in_fd, const char *in_name, int out_fd, cons
 }
 
 struct uz_error *uz_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	UZ_TRY(uz_interrupt_check());
+	return uz_pwrite_all_uninterruptible(fd, buf, len, off);
+}
+
+struct uz_error *uz_pwrite_all_uninterruptible(int fd, const void *buf, size_t len, uint64_t off)
 {
 	const uint8_t *p = buf;
 	while (len) {
@@ -190,6 +242,8 @@ static bool copy_in_kernel(const struct uz_dump_source *src, uint64_t *in_off, i
 		if (hole > data && (uint64_t)(hole - data) < run)
 			run = (uint64_t)(hole - data);
 		while (run) {
+			if (uz_interrupt_pending())
+				return false;   /* the buffered copy's next write says why */
 			loff_t in = (loff_t)*in_off, out = (loff_t)*out_off;
 			size_t want = run > (1u << 30) ? (1u << 30) : (size_t)run;
 			ssize_t n = copy_file_range(src->fd, &in, fd, &out, want, 0);

@@ -11,6 +11,7 @@
  *   eraseinfo               (optional) after the page data
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -200,6 +201,48 @@ static struct uz_error *build_rank(struct uz_dump *d)
 	}
 	k->rank[k->n_rank - 1] = total;
 	k->n_desc = total;
+	return NULL;
+}
+
+/* Byte ranges of disk_dump_header that a rewrite may change: the layout
+ * (sub-header size, bitmap blocks, max_mapnr); the compression flags of
+ * `status` are compared apart, masked. */
+static bool dh_layout_byte(size_t i)
+{
+	return (i >= DH_STATUS && i < DH_STATUS + 4) || (i >= DH_SUB_HDR_SIZE && i < DH_MAX_MAPNR + 4);
+}
+
+struct uz_error *uz_kdump_compare_header(struct uz_dump *in, struct uz_dump *out)
+{
+	uint8_t a[DH_SIZE], b[DH_SIZE];
+	UZ_TRY(uz_source_read(&in->src, 0, a, sizeof(a)));
+	UZ_TRY(uz_source_read(&out->src, 0, b, sizeof(b)));
+	for (size_t i = 0; i < DH_SIZE; i++)
+		if (!dh_layout_byte(i) && a[i] != b[i])
+			return uz_error_create(UZ_ERR_MISMATCH, "disk_dump_header byte %zu differs (IN 0x%02x, OUT 0x%02x)",
+					       i, a[i], b[i]);
+	uint32_t keep = ~(DH_COMPRESSION_MASK);
+	if ((uz_le32(a + DH_STATUS) & keep) != (uz_le32(b + DH_STATUS) & keep))
+		return uz_error_create(UZ_ERR_MISMATCH, "status flags differ (IN 0x%x, OUT 0x%x)",
+				       uz_le32(a + DH_STATUS), uz_le32(b + DH_STATUS));
+	const struct uz_kdump_state *ki = &in->u.kd, *ko = &out->u.kd;
+	uint8_t ka[KH_SIZE], kb[KH_SIZE];
+	UZ_TRY(uz_source_read(&in->src, ki->block_size, ka, sizeof(ka)));
+	UZ_TRY(uz_source_read(&out->src, ko->block_size, kb, sizeof(kb)));
+	/* phys_base, dump_level and split: offsets 0 to 16. */
+	if (memcmp(ka, kb, KH_START_PFN) != 0)
+		return uz_error_create(UZ_ERR_MISMATCH, "kdump_sub_header phys_base, dump_level or split differ");
+	if (ki->size_eraseinfo != ko->size_eraseinfo)
+		return uz_error_create(UZ_ERR_MISMATCH, "eraseinfo is %llu bytes in IN, %llu in OUT",
+				       (unsigned long long)ki->size_eraseinfo, (unsigned long long)ko->size_eraseinfo);
+	uint8_t ba[4096], bb[4096];
+	for (uint64_t off = 0; off < ki->size_eraseinfo; off += sizeof(ba)) {
+		size_t n = ki->size_eraseinfo - off < sizeof(ba) ? (size_t)(ki->size_eraseinfo - off) : sizeof(ba);
+		UZ_TRY(uz_source_read(&in->src, ki->offset_eraseinfo + off, ba, n));
+		UZ_TRY(uz_source_read(&out->src, ko->offset_eraseinfo + off, bb, n));
+		if (memcmp(ba, bb, n) != 0)
+			return uz_error_create(UZ_ERR_MISMATCH, "eraseinfo differs near byte %llu", (unsigned long long)off);
+	}
 	return NULL;
 }
 
@@ -683,9 +726,18 @@ static void put_new_desc(uint8_t *o, const struct new_data *nd, size_t i, uint64
  * descriptors of patched pages the input does not dump (inserted below
  * max_mapnr, added above it): a descriptor's index is its PFN's rank in the
  * 2nd bitmap. */
+static void note_broken(struct uz_dump_write_stats *stats, uint64_t pfn, struct uz_error *why)
+{
+	if (stats && !stats->broken_pages++) {
+		stats->first_broken_pfn = pfn;
+		snprintf(stats->first_broken_why, sizeof(stats->first_broken_why), "%s", why->message);
+	}
+	uz_error_destroy(why);
+}
+
 static struct uz_error *write_descs(struct uz_dump *d, int fd, const struct kdump_plan *P,
 				    const struct uz_page_patch *patches, size_t n_patches,
-				    const struct new_data *nd)
+				    const struct new_data *nd, struct uz_dump_write_stats *stats)
 {
 	struct uz_kdump_state *k = &d->u.kd;
 	uint8_t *in = malloc(DESC_BATCH * DESC_SIZE), *out = malloc(DESC_BATCH * DESC_SIZE);
@@ -729,11 +781,13 @@ static struct uz_error *write_descs(struct uz_dump *d, int fd, const struct kdum
 			if (pi < n_patches && patches[pi].pfn == in_pfn) {
 				put_new_desc(o, nd, pi++, &new_off);   /* page_flags stay the input's */
 			} else {
-				if ((err = uz_error_wrap(check_copied_desc(d, r, P->data_end_old),
-							 "page descriptor of PFN 0x%llx",
-							 (unsigned long long)in_pfn)))
-					goto done;
-				uz_put_le64(o, uz_le64(r) + (uint64_t)P->delta);
+				struct uz_error *broken = check_copied_desc(d, r, P->data_end_old);
+				if (broken) {
+					memset(o, 0, 16);   /* points nowhere; page_flags kept */
+					note_broken(stats, in_pfn, broken);
+				} else {
+					uz_put_le64(o, uz_le64(r) + (uint64_t)P->delta);
+				}
 			}
 			in_pfn++;
 			if ((err = next_dumped(d, &in_pfn)))
@@ -772,9 +826,14 @@ static struct uz_error *copy_verbatim(struct uz_dump *d, const char *out_path,
 		uint64_t n = k->n_desc - i < DESC_BATCH ? k->n_desc - i : DESC_BATCH;
 		if ((err = uz_source_read(&d->src, k->desc_off + i * DESC_SIZE, batch, n * DESC_SIZE)))
 			break;
-		for (uint64_t j = 0; j < n && !err; j++)
-			err = uz_error_wrap(check_copied_desc(d, batch + j * DESC_SIZE, data_end),
-					    "page descriptor %llu", (unsigned long long)(i + j));
+		/* A broken one is copied as it is: the copy reads as the input
+		 * does, that page unreadable in both. */
+		for (uint64_t j = 0; j < n && !err; j++) {
+			struct uz_error *broken = check_copied_desc(d, batch + j * DESC_SIZE, data_end);
+			if (broken)
+				note_broken(opts->stats, UINT64_MAX, uz_error_wrap(broken, "page descriptor %llu",
+										   (unsigned long long)(i + j)));
+		}
 	}
 	free(batch);
 	if (err)
@@ -951,7 +1010,7 @@ static struct uz_error *kdump_write(struct uz_dump *d, const char *out_path,
 		uz_put_le64(area + KH_OFFSET_ERASEINFO, pos + (k->offset_eraseinfo - P.data_end_old));
 	if ((err = uz_copy_range(&d->src, P.data_end_old, out.fd, pos,
 				 d->src.size - P.data_end_old)) ||
-	    (err = write_descs(d, out.fd, &P, patches, n_patches, &nd)) ||
+	    (err = write_descs(d, out.fd, &P, patches, n_patches, &nd, opts->stats)) ||
 	    (err = uz_pwrite_all(out.fd, head, ins_abs, 0)) ||
 	    (P.note_len && (err = uz_note_pwrite(out.fd, ins_abs, P.note_lead, opts->note_name, opts->note_type,
 						 opts->note_desc, opts->note_desc_len))) ||

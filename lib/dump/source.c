@@ -327,7 +327,7 @@ struct uz_error *uz_source_init(struct uz_dump_source *src, int fd)
 		return uz_error_errno(errno, "fstat");
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
 		return uz_error_create(UZ_ERR_UNSUPPORTED,
-				       "not a regular file (pipes and standard input are not supported yet)");
+				       "not a regular file or a block device");
 	src->file_size = (uint64_t)st.st_size;
 	src->size = src->file_size;
 	char sig[16];

@@ -36,6 +36,8 @@ struct uz_module {
 
 struct uz_kernel {
 	struct uz_dump *dump;                 /* NULL for synthetic views */
+	char types_source[1024];              /* uz_kernel_types_source() */
+	size_t types_base_len;                /* its length before the modules */
 	struct uz_phys_reader phys;
 	enum uz_arch arch_id;
 	const struct uz_arch_ops *arch;

@@ -48,6 +48,7 @@ uint32_t uz_banner_version(const char *banner)
 struct uz_dump *uz_kernel_dump(const struct uz_kernel *k) { return k->dump; }
 enum uz_arch uz_kernel_arch(const struct uz_kernel *k) { return k->arch_id; }
 const char *uz_kernel_release(const struct uz_kernel *k) { return k->release; }
+const char *uz_kernel_types_source(const struct uz_kernel *k) { return k->types_source; }
 uint32_t uz_kernel_version(const struct uz_kernel *k) { return k->version; }
 uint64_t uz_kernel_page_size(const struct uz_kernel *k) { return k->page_size; }
 unsigned uz_kernel_page_shift(const struct uz_kernel *k) { return k->page_shift; }

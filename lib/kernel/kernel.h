@@ -30,11 +30,20 @@ struct uz_kernel_options {
 	/* Directory searched (recursively) for vmlinux-RELEASE and debug modules
 	 * (zram.ko, zsmalloc.ko, possibly .ko.xz-stripped .debug files). */
 	const char *debuginfo_dir;
+	/* NULL-terminated names of modules whose types the caller needs (the
+	 * zram model: uz_zram_modules); with debuginfo, each one loaded in
+	 * the dump must have a debug file, or opening fails. */
+	const char *const *need_modules;
 };
 
-/* Build the kernel view.  Checks that the debuginfo matches the dump
- * (release / build id / linux_banner) and fails with UZ_ERR_MISMATCH naming
- * both otherwise. */
+/* Build the kernel view.  Types come from debuginfo (--vmlinux, the
+ * debuginfo directory, the standard places) or, when none is named or
+ * found, from the dump's own BTF and kallsyms.  Debuginfo that was named
+ * but cannot be used is an error, never a silent fall-back: a debuginfo
+ * directory that does not exist (UZ_ERR_NOT_FOUND), no vmlinux for the
+ * dump's release (UZ_ERR_NOT_FOUND), a needed module without a debug file
+ * (UZ_ERR_NOT_FOUND), a vmlinux or module of another build (UZ_ERR_MISMATCH,
+ * naming both: release, build id, linux_banner, module vermagic). */
 struct uz_error *uz_kernel_open(struct uz_dump *dump,
 				const struct uz_kernel_options *opts,
 				struct uz_kernel **out);
@@ -43,6 +52,9 @@ void uz_kernel_close(struct uz_kernel *k);
 struct uz_dump *uz_kernel_dump(const struct uz_kernel *k);
 enum uz_arch uz_kernel_arch(const struct uz_kernel *k);
 const char *uz_kernel_release(const struct uz_kernel *k);   /* "6.1.0-50-cloud-amd64" */
+/* Where the types come from, one line: "vmlinux PATH (+ modules zram PATH,
+ * ...)" or "BTF and kallsyms in the dump (...)". */
+const char *uz_kernel_types_source(const struct uz_kernel *k);
 /* Upstream version as KERNEL_VERSION(a,b,c) = a<<16 | b<<8 | min(c,255),
  * from the banner / OSRELEASE ("6.1.176"). */
 uint32_t uz_kernel_version(const struct uz_kernel *k);

@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <gelf.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "types_btf.h"
@@ -91,7 +94,7 @@ static struct uz_error *locate_vmlinux(const struct uz_kernel *k, const struct u
 	*path = NULL;
 	if (opts && opts->vmlinux) {
 		if (!is_regular_file(opts->vmlinux))
-			return uz_error_create(UZ_ERR_IO, "vmlinux %s does not exist", opts->vmlinux);
+			return uz_error_create(UZ_ERR_NOT_FOUND, "vmlinux %s does not exist or is not a file", opts->vmlinux);
 		*path = strdup(opts->vmlinux);
 		return *path ? NULL : uz_error_create(UZ_ERR_NOMEM, "copying a path");
 	}
@@ -172,6 +175,51 @@ static void module_files_free(struct module_files *mf)
 	uz_strmap_free(&mf->by_name);
 }
 
+/* The vermagic of a module file ("6.1.0-50-cloud-amd64 SMP mod_unload
+ * ..."), from its .modinfo section, into out; false when it has none. */
+static bool module_vermagic(const char *path, char *out, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool found = false;
+	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+	size_t shstrndx;
+	if (elf && elf_getshdrstrndx(elf, &shstrndx) == 0) {
+		for (Elf_Scn *scn = NULL; !found && (scn = elf_nextscn(elf, scn));) {
+			GElf_Shdr sh;
+			const char *name = gelf_getshdr(scn, &sh) ? elf_strptr(elf, shstrndx, sh.sh_name) : NULL;
+			if (!name || strcmp(name, ".modinfo") != 0 || sh.sh_type == SHT_NOBITS)
+				continue;
+			Elf_Data *data = elf_getdata(scn, NULL);
+			const char *p = data ? data->d_buf : NULL, *end = p ? p + data->d_size : NULL;
+			for (; p && p < end; p += strnlen(p, (size_t)(end - p)) + 1) {
+				if ((size_t)(end - p) > 9 && strncmp(p, "vermagic=", 9) == 0) {
+					size_t n = strnlen(p + 9, (size_t)(end - p - 9));
+					if (n >= size)
+						n = size - 1;
+					memcpy(out, p + 9, n);
+					out[n] = '\0';
+					found = true;
+					break;
+				}
+			}
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return found;
+}
+
+static bool module_needed(const struct uz_kernel_options *opts, const char *name)
+{
+	for (const char *const *m = opts ? opts->need_modules : NULL; m && *m; m++)
+		if (strcmp(*m, name) == 0)
+			return true;
+	return false;
+}
+
 static struct uz_error *attach_module_debuginfo(struct uz_kernel *k, const struct uz_kernel_options *opts)
 {
 	struct module_files mf = { .paths = NULL, .n = 0 };
@@ -184,11 +232,32 @@ static struct uz_error *attach_module_debuginfo(struct uz_kernel *k, const struc
 		err = scan_dir(sys_dir, 0, module_file_fn, &mf);
 		free(sys_dir);
 	}
+	size_t used = strlen(k->types_source);
 	for (size_t i = 0; !err && i < k->n_modules; i++) {
 		const char *name = k->modules[i].name;
 		struct uz_strmap_entry *e = uz_strmap_get(&mf.by_name, 0, name, strlen(name));
-		if (e)
-			err = uz_types_dwarf_add_module(&k->types, mf.paths[e->value]);
+		if (!e) {
+			if (module_needed(opts, name))
+				err = uz_error_create(UZ_ERR_NOT_FOUND,
+						      "the dump's kernel has module %s loaded, but no debug file %s.ko was found in %s%s/usr/lib/debug/lib/modules/%s; give the directory of the debug modules with -d, or name no debuginfo at all to use the dump's BTF",
+						      name, name, opts && opts->debuginfo_dir ? opts->debuginfo_dir : "",
+						      opts && opts->debuginfo_dir ? " or " : "", k->release);
+			continue;
+		}
+		const char *path = mf.paths[e->value];
+		char vermagic[256];
+		if (module_vermagic(path, vermagic, sizeof(vermagic))) {
+			size_t n = strcspn(vermagic, " ");
+			if (n != strlen(k->release) || strncmp(vermagic, k->release, n) != 0) {
+				err = uz_error_create(UZ_ERR_MISMATCH, "debug module %s is for kernel %.*s but the dump is of kernel %s",
+						      path, (int)n, vermagic, k->release);
+				break;
+			}
+		}
+		err = uz_types_dwarf_add_module(&k->types, path);
+		if (!err && used + strlen(name) + 24 < sizeof(k->types_source))
+			used += (size_t)snprintf(k->types_source + used, sizeof(k->types_source) - used, "%s %s",
+						 used == k->types_base_len ? " and the debug modules of" : ",", name);
 	}
 	module_files_free(&mf);
 	return err;
@@ -294,20 +363,40 @@ struct uz_error *uz_kernel_open(struct uz_dump *dump, const struct uz_kernel_opt
 	if (ps)
 		err = uz_set_page_size(k, ps);
 	char *vmlinux = NULL;
+	/* Debuginfo the user named must be used, or the run says why not. */
+	bool named = opts && (opts->vmlinux || opts->debuginfo_dir);
+	struct stat st;
+	if (!err && opts && opts->debuginfo_dir && (stat(opts->debuginfo_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+		err = uz_error_create(UZ_ERR_NOT_FOUND, "debuginfo directory %s does not exist or is not a directory",
+				      opts->debuginfo_dir);
 	if (!err)
 		err = uz_kernel_init_vmcoreinfo(k, text, 0);
 	if (!err && !k->release[0])
 		err = uz_error_create(UZ_ERR_FORMAT, "VMCOREINFO has no OSRELEASE");
-	if (!err)
+	bool vmlinux_tried = false;
+	if (!err) {
 		err = locate_vmlinux(k, opts, &vmlinux);
+		vmlinux_tried = true;
+	}
 	bool types_from_dump = false;
-	if (err && err->code == UZ_ERR_NOT_FOUND) {
+	if (err && err->code == UZ_ERR_NOT_FOUND && vmlinux_tried && named) {
+		if (!opts->vmlinux) {
+			uz_error_destroy(err);
+			err = uz_error_create(UZ_ERR_NOT_FOUND,
+					      "debuginfo directory %s holds no vmlinux-%s (nor do the standard places); name it with --vmlinux, or give no debuginfo at all to use the dump's BTF",
+					      opts->debuginfo_dir, k->release);
+		}
+	} else if (err && err->code == UZ_ERR_NOT_FOUND && vmlinux_tried) {
 		err = open_types_from_dump(k, err);
 		types_from_dump = !err;
 	} else if (!err) {
 		err = uz_types_dwarf_open(vmlinux, NULL, 0, &k->types);
 	}
 	free(vmlinux);
+	if (!err) {
+		snprintf(k->types_source, sizeof(k->types_source), "%s", k->types.ops->describe(k->types.impl));
+		k->types_base_len = strlen(k->types_source);
+	}
 	if (!err)
 		err = check_debuginfo_matches(k);
 	if (!err) {

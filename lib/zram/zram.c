@@ -188,6 +188,8 @@ static struct uz_error *kread_mem(void *ctx, uint64_t addr, void *buf, size_t le
 	return uz_kernel_read(ctx, addr, buf, len);
 }
 
+const char *const uz_zram_modules[] = { "zram", "zsmalloc", NULL };
+
 const char *uz_swap_kind_name(enum uz_swap_kind k)
 {
 	switch (k) {

@@ -46,6 +46,9 @@ struct uz_zram_ctx;
  * swap_info at all or a layout is unusable; a dump without zram gives a model
  * with zero devices. */
 struct uz_error *uz_zram_model_open(struct uz_kernel *k, struct uz_zram_model **out);
+/* The modules whose types the model reads when they are modules (zram.ko,
+ * zsmalloc.ko), NULL-terminated: for uz_kernel_options.need_modules. */
+extern const char *const uz_zram_modules[];
 void uz_zram_model_close(struct uz_zram_model *m);
 /* Why zram devices cannot be read (e.g. zram.ko/zsmalloc.ko types missing),
  * or NULL if they can.  Swap areas are still classified then. */

@@ -53,7 +53,7 @@ for set in $sets; do
       echo "FAIL $n: vmcore-unzram failed: $(tail -n 3 "$work/run.log" | tr '\n' ' ')"
       continue
     fi
-    if "$bin" --verify "$fx/$dump" "$out" >"$work/verify.log" 2>&1; then v=ok; else v="--verify: $(tail -n 1 "$work/verify.log")"; fi
+    if "$bin" --verify "${dbg[@]}" --backing-dev "$dev=$img" "$fx/$dump" "$out" >"$work/verify.log" 2>&1; then v=ok; else v="--verify: $(tail -n 1 "$work/verify.log")"; fi
     "$py" "$here/tests/vm/verify_drgn.py" "$out" "$fx" >"$work/drgn.log" 2>&1
     "$py" - "$work/drgn.log" "$work/report.json" "$n" "$wb_rows" "$v" <<'PY'
 import json, sys

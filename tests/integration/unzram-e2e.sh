@@ -69,7 +69,7 @@ PY
       [ "$det" = ok ] && echo "PASS $name-deterministic: -j 1, -j 3 and the default give identical files" \
                       || echo "FAIL $name-deterministic: $det"
     fi
-    if "$bin" --verify "$in" "$out" >"$work/verify.log" 2>&1; then
+    if "$bin" --verify "${debuginfo[@]}" "$in" "$out" >"$work/verify.log" 2>&1; then
       echo "PASS $name-verify: $(tr '\n' ' ' <"$work/verify.log")"
     else
       echo "FAIL $name-verify: $(tail -n 2 "$work/verify.log" | tr '\n' ' ')"
@@ -111,7 +111,7 @@ PY
   # --in-place on a copy of the ELF: same checks, and a second run refuses.
   cp "$fx/kdump-elf.vmcore" "$work/inplace.vmcore"
   if "$bin" --in-place --vmlinux "$fx/vmlinux" -d "$fx/debug-modules" "$work/inplace.vmcore" "$work/inplace.vmcore" >"$work/ip.log" 2>&1 \
-     && "$bin" --verify "$fx/kdump-elf.vmcore" "$work/inplace.vmcore" >>"$work/ip.log" 2>&1; then
+     && "$bin" --verify --vmlinux "$fx/vmlinux" -d "$fx/debug-modules" "$fx/kdump-elf.vmcore" "$work/inplace.vmcore" >>"$work/ip.log" 2>&1; then
     "$py" "$here/tests/vm/verify_drgn.py" "$work/inplace.vmcore" "$fx" >"$work/drgn.log" 2>&1
     if grep -q 'rewritten whole' "$work/ip.log"; then
       # /proc/vmcore leaves the rest of a page after the program headers.

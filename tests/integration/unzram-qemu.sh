@@ -14,7 +14,7 @@ fx=$("$here/tests/vm/fixtures" --kernel 6.1 2>/dev/null | tail -n 1)
 for dump in qemu-elf qemu-kdump-zlib; do
   in=$fx/$dump.vmcore out=$work/$dump.out
   if ! "$bin" --quiet --vmlinux "$fx/vmlinux" -d "$fx/debug-modules" "$in" "$out" >"$work/log" 2>&1 \
-     || ! "$bin" --verify "$in" "$out" >>"$work/log" 2>&1; then
+     || ! "$bin" --verify --vmlinux "$fx/vmlinux" -d "$fx/debug-modules" "$in" "$out" >>"$work/log" 2>&1; then
     echo "FAIL qemu-$dump: $(tail -n 2 "$work/log" | tr '\n' ' ')"; continue
   fi
   echo "PASS qemu-$dump-verify: $(tail -n 1 "$work/log")"

@@ -200,7 +200,7 @@ static bool keep_object(struct codec_set *s, const struct uz_slot_result *res, c
 
 int main(int argc, char **argv)
 {
-	struct uz_kernel_options opts = { NULL, NULL };
+	struct uz_kernel_options opts = { 0 };
 	const char *dump_path = NULL;
 	size_t max_objects = 200000;
 	for (int i = 1; i < argc; i++) {

@@ -341,7 +341,7 @@ int main(int argc, char **argv)
 		{ "zero-excluded", required_argument, NULL, 'z' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct uz_kernel_options ko = { NULL, NULL };
+	struct uz_kernel_options ko = { 0 };
 	bool list = false, verbose = false;
 	const char *zero_filtered = NULL;
 	int c;

@@ -191,7 +191,7 @@ static int check_manifest(struct uz_zram_model *m, struct uz_zram_ctx *ctx, cons
 
 int main(int argc, char **argv)
 {
-	struct uz_kernel_options opts = { NULL, NULL };
+	struct uz_kernel_options opts = { 0 };
 	const char *dump_path = NULL, *manifest = NULL;
 	const char *entries[64];
 	int n_entries = 0;

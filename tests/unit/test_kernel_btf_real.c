@@ -261,7 +261,10 @@ static void compare_open(struct ut_state *ut_, const char *dir)
 	struct uz_dump *dump;
 	UT_OK(uz_dump_open(path, &dump));
 	struct uz_kernel_options with = { .vmlinux = vmlinux, .debuginfo_dir = mods };
-	struct uz_kernel_options without = { .vmlinux = NULL, .debuginfo_dir = nowhere };
+	/* No debuginfo named: a named directory that does not exist is an
+	 * error now, never a fall-back (issue 13). */
+	struct uz_kernel_options without = { .vmlinux = NULL, .debuginfo_dir = NULL };
+	(void)nowhere;
 	struct uz_kernel *kd, *kb;
 	UT_OK(uz_kernel_open(dump, &with, &kd));
 	struct uz_error *err = uz_kernel_open(dump, &without, &kb);
