@@ -8,7 +8,8 @@
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 #
-# VARIANT=release|asan selects the build directory and flags.
+# VARIANT=release|asan|tsan selects the build directory and flags (tsan:
+# ThreadSanitizer, for the -j decoding threads: tests/integration/tsan-jobs.sh).
 
 VARIANT ?= release
 BUILD   := build/$(VARIANT)
@@ -26,6 +27,8 @@ WARN   := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
 COMMON := -Itests/unit -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DUZ_VERSION='"$(VERSION)"' -g $(WARN) -Ilib $(PKG_CFLAGS)
 ifeq ($(VARIANT),asan)
   OPT := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else ifeq ($(VARIANT),tsan)
+  OPT := -O1 -fno-omit-frame-pointer -fsanitize=thread
 else
   OPT := -O2
 endif
@@ -42,6 +45,8 @@ FILTER_SRC   := $(sort $(wildcard filter/*.c))
 UNIT_SRC     := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+# Every fuzz target also as a plain program for make check (tests/fuzz/replay.c).
+REPLAY_BIN   := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/tests/replay_%)
 HELPER_SRC   := $(sort $(wildcard tests/tools/*.c))
 HELPER_BIN   := $(HELPER_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 
@@ -81,7 +86,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBUZ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-unit: $(LIBUZ) $(PROGRAMS) $(UNIT_BIN) $(HELPER_BIN)
+$(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(LIBUZ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+unit: $(LIBUZ) $(PROGRAMS) $(UNIT_BIN) $(HELPER_BIN) $(REPLAY_BIN)
 
 setup:
 	bash tools/setup.sh all
@@ -90,6 +99,7 @@ setup:
 check: setup
 	$(MAKE) VARIANT=release all
 	$(MAKE) VARIANT=asan unit
+	$(MAKE) VARIANT=tsan all
 	bash tests/run --build build/asan
 
 demo: setup
@@ -102,7 +112,7 @@ bench: setup
 
 # libFuzzer targets: clang, ASan+UBSan, the library rebuilt with coverage.
 FUZZ_BUILD := build/fuzz
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -g -O1 -Ilib $(PKG_CFLAGS) \
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -g -O1 $(WARN) -Ilib $(PKG_CFLAGS) \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)

@@ -53,6 +53,7 @@ static char *escape_message(char *msg)
 	return out;
 }
 
+__attribute__((format(printf, 3, 0)))
 static struct uz_error *error_vcreate(enum uz_error_code code, int errnum,
 				      const char *fmt, va_list ap)
 {

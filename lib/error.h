@@ -52,7 +52,8 @@ void uz_error_destroy(struct uz_error *err);
 /* Exit code the CLIs use for an error of this code (documented in the man pages). */
 int uz_error_exit_code(const struct uz_error *err);
 
-/* Convenience: evaluate, and return the error (wrapped) from the caller if set. */
+/* Convenience: evaluate, and return the error from the caller if set, as it
+ * is (wrap it first with uz_error_wrap where the caller adds context). */
 #define UZ_TRY(expr) do { struct uz_error *uz_try_err_ = (expr); \
 	if (uz_try_err_) return uz_try_err_; } while (0)
 

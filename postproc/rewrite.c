@@ -31,31 +31,9 @@
 
 #include "interrupt.h"
 #include "json.h"
-#include "record.h"
 #include "progress.h"
 #include "vec.h"
 #include "zram/zram.h"
-
-static const char *const outcome_names[UZ_OUT_COUNT] = {
-	[UZ_OUT_ZRAM] = "zram",
-	[UZ_OUT_SWAPCACHE] = "swapcache",
-	[UZ_OUT_SAME_FILLED] = "same-filled",
-	[UZ_OUT_ZEROMAP] = "zeromap",
-	[UZ_OUT_BACKING_DEV] = "backing-dev",
-	[UZ_OUT_WRITTEN_BACK] = "written-back",
-	[UZ_OUT_MISSING] = "missing",
-	[UZ_OUT_FAILED] = "failed",
-};
-
-const char *uz_outcome_name(enum uz_outcome o)
-{
-	return o < UZ_OUT_COUNT ? outcome_names[o] : "?";
-}
-
-bool uz_outcome_restored(enum uz_outcome o)
-{
-	return o <= UZ_OUT_BACKING_DEV;
-}
 
 struct mm_entry {
 	uint64_t mm;
@@ -1033,95 +1011,38 @@ static struct uz_error *fill_patch(void *ctx, size_t index, void *page)
 	return NULL;
 }
 
-struct buf {
-	uint8_t *data;
-	size_t len, cap;
-};
-
-static bool buf_put(struct buf *b, const void *p, size_t n)
+/* The record (format 2, lib/record): totals, the mm table and one entry per
+ * rewritten PTE in physical order. */
+static struct uz_error *build_record(struct run *r, struct uz_record_writer *w)
 {
-	if (b->len + n > b->cap) {
-		size_t ncap = b->cap ? b->cap : 4096;
-		while (ncap < b->len + n)
-			ncap *= 2;
-		uint8_t *nd = realloc(b->data, ncap);
-		if (!nd)
-			return false;
-		b->data = nd;
-		b->cap = ncap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	return true;
-}
-
-static bool buf_u64(struct buf *b, uint64_t v)
-{
-	uint8_t le[8];
-	for (int i = 0; i < 8; i++)
-		le[i] = (uint8_t)(v >> (8 * i));
-	return buf_put(b, le, 8);
-}
-
-static bool buf_uleb(struct buf *b, uint64_t v)
-{
-	uint8_t out[10];
-	size_t n = 0;
-	do {
-		out[n] = (uint8_t)(v & 0x7f);
-		v >>= 7;
-		if (v)
-			out[n] |= 0x80;
-		n++;
-	} while (v);
-	return buf_put(b, out, n);
-}
-
-/* Signed difference b - a (mod 2^64), zigzag-encoded. */
-static bool buf_delta(struct buf *b, uint64_t a, uint64_t v)
-{
-	uint64_t d = v - a;
-	return buf_uleb(b, (d << 1) ^ (uint64_t)-(int64_t)(d >> 63));
-}
-
-/* The record (format 2, docs/record.md): a header line, totals, the mm
- * table and one delta-encoded entry per rewritten PTE in physical order;
- * about 10 bytes per PTE instead of 115 as text. */
-static struct uz_error *build_record(struct run *r, struct buf *b)
-{
-	bool ok = buf_put(b, UZ_RECORD_MAGIC, sizeof(UZ_RECORD_MAGIC) - 1);
 	uint64_t n_ptes = 0;
 	for (int o = 0; o < UZ_OUT_COUNT; o++)
 		if (uz_outcome_restored(o))
 			n_ptes += r->t->ptes[o];
-	ok = ok && buf_u64(b, r->t->first_frame) && buf_u64(b, r->t->frames_added) &&
-	     buf_u64(b, r->mms.len) && buf_u64(b, n_ptes);
-	for (size_t i = 0; ok && i < r->mms.len; i++) {
+	uz_record_begin(w, r->t->first_frame, r->t->frames_added, r->mms.len, n_ptes);
+	for (size_t i = 0; i < r->mms.len; i++) {
 		const struct mm_entry *m = vec_at(&r->mms, i);
 		char comm[16] = { 0 };
 		sanitize_comm(comm, m->comm);
-		ok = buf_u64(b, m->mm) && buf_u64(b, (uint64_t)(int64_t)m->tgid) && buf_put(b, comm, 16);
+		uz_record_add_mm(w, m->mm, m->tgid, comm);
 	}
-	uint64_t at0 = 0, old0 = 0, new0 = 0, va0 = 0;
 	const struct pte_hit *h = r->hits.data;
-	for (size_t i = 0; ok && i < r->segs.len; i++) {
+	for (size_t i = 0; i < r->segs.len; i++) {
 		const struct segment *sg = vec_at(&r->segs, r->seg_order[i]);
 		const struct vma_entry *v = vec_at(&r->vmas, sg->vma);
-		for (size_t k = sg->first; ok && k < seg_end(r, r->seg_order[i]); k++) {
+		for (size_t k = sg->first; k < seg_end(r, r->seg_order[i]); k++) {
 			const struct slot *s = vec_at(&r->slots, h[k].slot);
 			if (!uz_outcome_restored(s->outcome))
 				continue;
-			uint64_t at = hit_paddr(r, sg, &h[k]), nw = hit_new_pte(r, sg, s), va = hit_vaddr(r, sg, &h[k]);
-			uint8_t outcome = s->outcome;
-			ok = buf_delta(b, at0, at) && buf_delta(b, old0, h[k].old_pte) && buf_delta(b, new0, nw) &&
-			     buf_delta(b, va0, va) && buf_uleb(b, v->mm_index) && buf_put(b, &outcome, 1);
-			at0 = at;
-			old0 = h[k].old_pte;
-			new0 = nw;
-			va0 = va;
+			struct uz_record_pte p = { .at = hit_paddr(r, sg, &h[k]), .old_pte = h[k].old_pte,
+						   .new_pte = hit_new_pte(r, sg, s), .vaddr = hit_vaddr(r, sg, &h[k]),
+						   .mm_index = v->mm_index, .outcome = s->outcome };
+			uz_record_add_pte(w, &p);
 		}
 	}
-	return ok ? NULL : uz_error_create(UZ_ERR_NOMEM, "out of memory building the rewrite record");
+	const void *data;
+	size_t len;
+	return uz_record_finish(w, &data, &len);
 }
 
 static struct uz_error *write_output(struct run *r)
@@ -1134,7 +1055,7 @@ static struct uz_error *write_output(struct run *r)
 		patches[i].pfn = r->pt_pfns[i];
 	for (size_t i = 0; i < r->n_restored; i++)
 		patches[r->n_pt_pfns + i].pfn = r->t->first_frame + i;
-	struct buf record = { 0 };
+	struct uz_record_writer record;
 	struct uz_error *err = build_record(r, &record);
 	if (!err) {
 		struct uz_dump_write_options wo = r->opts->write;
@@ -1166,7 +1087,7 @@ static struct uz_error *write_output(struct run *r)
 				? "--in-place: the file has no room for another program header before its data, so it was rewritten whole"
 				: "--in-place: appended the new frames and patched the page tables in place");
 	}
-	free(record.data);
+	uz_record_writer_free(&record);
 	free(patches);
 	return err;
 }

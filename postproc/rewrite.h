@@ -16,27 +16,8 @@
 
 #include "dump/dump.h"
 #include "kernel/kernel.h"
+#include "record/record.h"
 
-/* Name and type of the note holding the rewrite record. */
-#define UZ_RECORD_NOTE_NAME "VMCOREUNZRAM"
-#define UZ_RECORD_NOTE_TYPE 0x757a0001u
-/* The record's first bytes (format 2, described in docs/record.md). */
-#define UZ_RECORD_MAGIC "vmcore-unzram record 2\n"
-
-/* Where each zram swap PTE ended up; every one lands in exactly one. */
-enum uz_outcome {
-	UZ_OUT_ZRAM,            /* restored: decompressed (or copied, huge) from zram */
-	UZ_OUT_SWAPCACHE,       /* restored: the swap-cache page */
-	UZ_OUT_SAME_FILLED,     /* restored: zram same-filled slot */
-	UZ_OUT_ZEROMAP,         /* restored: zero page marked in the swap zeromap */
-	UZ_OUT_BACKING_DEV,     /* restored: written back, read from the --backing-dev image */
-	UZ_OUT_WRITTEN_BACK,    /* not restored: written back to the backing device */
-	UZ_OUT_MISSING,         /* not restored: metadata or data not in the dump */
-	UZ_OUT_FAILED,          /* not restored: decompression or validation failed */
-	UZ_OUT_COUNT
-};
-const char *uz_outcome_name(enum uz_outcome o);
-bool uz_outcome_restored(enum uz_outcome o);
 
 struct uz_rewrite_options {
 	const char *in_path;

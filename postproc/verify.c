@@ -27,7 +27,7 @@
 #include <string.h>
 
 #include "interrupt.h"
-#include "record.h"
+#include "record/record.h"
 #include "rewrite.h"
 #include "vec.h"
 #include "zram/zram.h"

@@ -184,8 +184,11 @@ static struct uz_error *a64_init(struct uz_kernel *k)
 	k->ufmt = k->kfmt;
 
 	uint64_t text, end;
-	if (uz_kernel_try_symbol(k, "_text", &text) && uz_kernel_try_symbol(k, "_end", &end) &&
-	    text < end) {
+	bool have_text = false, have_end = false;
+	UZ_TRY(uz_kernel_find_symbol(k, "_text", &text, &have_text));
+	if (have_text)
+		UZ_TRY(uz_kernel_find_symbol(k, "_end", &end, &have_end));
+	if (have_text && have_end && text < end) {
 		a->have_image_range = true;
 		a->image_start = text;
 		a->image_end = end;
@@ -194,7 +197,9 @@ static struct uz_error *a64_init(struct uz_kernel *k)
 	struct uz_error *err = uz_vmci_symbol(k->vmci, "swapper_pg_dir", &root_va);
 	if (err) {
 		uz_error_destroy(err);
-		if (!uz_kernel_try_symbol(k, "swapper_pg_dir", &root_va))
+		bool found = false;
+		UZ_TRY(uz_kernel_find_symbol(k, "swapper_pg_dir", &root_va, &found));
+		if (!found)
 			return uz_error_create(UZ_ERR_NOT_FOUND,
 					       "arm64: neither VMCOREINFO nor the symbols give swapper_pg_dir");
 	}

@@ -147,7 +147,11 @@ static struct uz_error *x86_init(struct uz_kernel *k)
 	k->swap = uz_swap_layout_select(x86_swap_layouts,
 					sizeof(x86_swap_layouts) / sizeof(x86_swap_layouts[0]),
 					k->version);
-	if (k->swap != &x86_swap_layouts[3] && uz_kernel_has_symbol(k, "l1tf_mitigation"))
+	uint64_t l1tf;
+	bool knows_l1tf = false;
+	if (k->swap != &x86_swap_layouts[3])
+		UZ_TRY(uz_kernel_find_symbol(k, "l1tf_mitigation", &l1tf, &knows_l1tf));
+	if (knows_l1tf)
 		k->swap = &x86_swap_layouts[3];
 	x->protnone_inverted = k->swap->offset_inverted;
 	return NULL;
@@ -157,10 +161,12 @@ static struct uz_error *x86_init_late(struct uz_kernel *k)
 {
 	struct uz_x86_64_state *x = &k->as.x86;
 	uint64_t addr;
+	bool found;
 	/* page_offset_base is a variable with CONFIG_DYNAMIC_MEMORY_LAYOUT
 	 * (RANDOMIZE_MEMORY or 5-level); without it everything outside the
 	 * image is translated by walking init_top_pgt, which is always right. */
-	if (uz_kernel_try_symbol(k, "page_offset_base", &addr)) {
+	UZ_TRY(uz_kernel_find_symbol(k, "page_offset_base", &addr, &found));
+	if (found) {
 		uint64_t base;
 		UZ_TRY(uz_kernel_read_u64(k, addr, &base));
 		uint64_t bits = 0;
@@ -172,12 +178,11 @@ static struct uz_error *x86_init_late(struct uz_kernel *k)
 		x->have_direct_map = true;
 		uz_kernel_tlb_flush(k);
 	}
-	if (uz_kernel_try_symbol(k, "__supported_pte_mask", &addr)) {
+	UZ_TRY(uz_kernel_find_symbol(k, "__supported_pte_mask", &addr, &found));
+	if (found) {
 		uint64_t mask;
-		struct uz_error *err = uz_kernel_read_u64(k, addr, &mask);
-		if (!err)
-			x->nx = (mask & X86_NX) != 0;
-		uz_error_destroy(err);
+		UZ_TRY(uz_error_wrap(uz_kernel_read_u64(k, addr, &mask), "reading __supported_pte_mask"));
+		x->nx = (mask & X86_NX) != 0;
 	}
 	return NULL;
 }
@@ -185,9 +190,15 @@ static struct uz_error *x86_init_late(struct uz_kernel *k)
 static bool x86_vmemmap(struct uz_kernel *k, uint64_t *vmemmap)
 {
 	uint64_t addr;
-	if (!uz_kernel_try_symbol(k, "vmemmap_base", &addr))
-		return false;  /* pfn.c falls back to mem_section */
-	struct uz_error *err = uz_kernel_read_u64(k, addr, vmemmap);
+	bool found = false;
+	/* Absent or unreadable, pfn.c takes mem_section instead: another
+	 * complete way to the same struct pages, not a guess. */
+	struct uz_error *err = uz_kernel_find_symbol(k, "vmemmap_base", &addr, &found);
+	if (err || !found) {
+		uz_error_destroy(err);
+		return false;
+	}
+	err = uz_kernel_read_u64(k, addr, vmemmap);
 	if (!err)
 		return true;
 	uz_error_destroy(err);

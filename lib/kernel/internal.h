@@ -102,9 +102,10 @@ void uz_kernel_tlb_flush(struct uz_kernel *k);
 struct uz_error *uz_kernel_read_member_raw(struct uz_kernel *k, uint64_t addr, const struct uz_member *m,
 					   uint64_t *val);
 bool uz_kernel_has_member(struct uz_kernel *k, const char *type, const char *member);
-bool uz_kernel_has_symbol(struct uz_kernel *k, const char *name);
-/* uz_kernel_symbol without an error object: false if absent or failing. */
-bool uz_kernel_try_symbol(struct uz_kernel *k, const char *name, uint64_t *addr);
+/* uz_kernel_symbol for a symbol that may be absent: *found false and NULL
+ * when it is not there (UZ_ERR_NOT_FOUND); any other failure (kallsyms
+ * unreadable, out of memory) is returned, never taken for absence. */
+struct uz_error *uz_kernel_find_symbol(struct uz_kernel *k, const char *name, uint64_t *addr, bool *found);
 /* modules.c */
 struct uz_error *uz_kernel_load_modules(struct uz_kernel *k);
 void uz_kernel_free_modules(struct uz_kernel *k);

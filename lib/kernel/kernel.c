@@ -105,19 +105,15 @@ struct uz_error *uz_kernel_symbol(struct uz_kernel *k, const char *name, uint64_
 	return NULL;
 }
 
-bool uz_kernel_try_symbol(struct uz_kernel *k, const char *name, uint64_t *addr)
+struct uz_error *uz_kernel_find_symbol(struct uz_kernel *k, const char *name, uint64_t *addr, bool *found)
 {
 	struct uz_error *err = uz_kernel_symbol(k, name, addr);
-	if (!err)
-		return true;
-	uz_error_destroy(err);
-	return false;
-}
-
-bool uz_kernel_has_symbol(struct uz_kernel *k, const char *name)
-{
-	uint64_t addr;
-	return uz_kernel_try_symbol(k, name, &addr);
+	*found = !err;
+	if (err && err->code == UZ_ERR_NOT_FOUND) {
+		uz_error_destroy(err);
+		return NULL;
+	}
+	return err;
 }
 
 struct uz_error *uz_kernel_type_size(struct uz_kernel *k, const char *type, uint64_t *size)

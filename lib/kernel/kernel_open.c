@@ -300,7 +300,10 @@ static struct uz_error *check_banner_in_dump(struct uz_kernel *k)
 {
 	const char *banner = k->types.ops->banner(k->types.impl);
 	uint64_t addr;
-	if (!banner || !uz_kernel_try_symbol(k, "linux_banner", &addr))
+	bool found = false;
+	if (banner)
+		UZ_TRY(uz_kernel_find_symbol(k, "linux_banner", &addr, &found));
+	if (!found)
 		return NULL;
 	char mem[512];
 	UZ_TRY(uz_error_wrap(uz_kernel_read_string(k, addr, mem, sizeof(mem)),

@@ -115,6 +115,7 @@ struct uz_zram_model {
 	uint32_t n_areas;
 	struct device *devs;
 	size_t n_devs;
+	struct uz_error *layout_err;    /* see keep_layout_error */
 };
 
 struct uz_zram_ctx {
@@ -133,23 +134,35 @@ static struct uz_error *member(struct uz_kernel *k, const char *type, const char
 	return uz_error_wrap(uz_kernel_member(k, type, name, out), "%s.%s", type, name);
 }
 
-static bool opt_member(struct uz_kernel *k, const char *type, const char *name,
+/* Optional members and enumerators: absent (UZ_ERR_NOT_FOUND) is an answer,
+ * false; any other failure (out of memory, unreadable debuginfo) is kept as
+ * the model's layout error, which model_open returns, so that a failure is
+ * never taken for an older kernel's layout. */
+static void keep_layout_error(struct uz_zram_model *m, struct uz_error *err)
+{
+	if (err->code == UZ_ERR_NOT_FOUND || m->layout_err)
+		uz_error_destroy(err);
+	else
+		m->layout_err = err;
+}
+
+static bool opt_member(struct uz_zram_model *m, const char *type, const char *name,
 		       struct uz_member *out)
 {
-	struct uz_error *err = uz_kernel_member(k, type, name, out);
+	struct uz_error *err = uz_kernel_member(m->k, type, name, out);
 	if (err) {
-		uz_error_destroy(err);
+		keep_layout_error(m, err);
 		memset(out, 0, sizeof(*out));
 		return false;
 	}
 	return true;
 }
 
-static bool opt_enum(struct uz_kernel *k, const char *name, int64_t *v)
+static bool opt_enum(struct uz_zram_model *m, const char *name, int64_t *v)
 {
-	struct uz_error *err = uz_kernel_enumerator(k, name, v);
+	struct uz_error *err = uz_kernel_enumerator(m->k, name, v);
 	if (err) {
-		uz_error_destroy(err);
+		keep_layout_error(m, err);
 		return false;
 	}
 	return true;
@@ -158,6 +171,14 @@ static bool opt_enum(struct uz_kernel *k, const char *name, int64_t *v)
 static bool enum_lookup(void *ctx, const char *name, int64_t *value)
 {
 	return opt_enum(ctx, name, value);
+}
+
+/* The layout error opt_member/opt_enum kept, handed to the caller. */
+static struct uz_error *take_layout_error(struct uz_zram_model *m)
+{
+	struct uz_error *err = m->layout_err;
+	m->layout_err = NULL;
+	return err ? uz_error_wrap(err, "reading the zram/zsmalloc/swap types") : NULL;
 }
 
 /* Unsigned little-endian field of a struct read into buf. */
@@ -247,26 +268,26 @@ static struct uz_error *page_layout_init(struct uz_zram_model *m)
 	UZ_TRY(member(k, "struct page", "flags", &L->pg_flags));
 	UZ_TRY(member(k, "struct page", "private", &L->pg_private));
 	if (uz_zram_quirk(UZ_QUIRK_NEXT_PAGE_IN_INDEX, m->kv)) {
-		if (!opt_member(k, "struct page", "index", &L->pg_next))
+		if (!opt_member(m, "struct page", "index", &L->pg_next))
 			UZ_TRY(member(k, "struct page", "__folio_index", &L->pg_next));
 	} else {
 		UZ_TRY(member(k, "struct page", "freelist", &L->pg_next));
 	}
-	L->has_page_type = opt_member(k, "struct page", "page_type", &L->pg_type);
+	L->has_page_type = opt_member(m, "struct page", "page_type", &L->pg_type);
 	int64_t v;
 	L->sig = UZ_ZS_SIG_NONE;
 	/* Asked only where they can exist: a failed enumerator lookup scans
 	 * all of vmlinux's DWARF (0.7 s and ~25 MiB on 6.1). */
 	bool typed = L->has_page_type && uz_zram_quirk(UZ_QUIRK_ZSMALLOC_PAGE_TYPE, m->kv);
-	if (typed && opt_enum(k, "PGTY_zsmalloc", &v)) {
+	if (typed && opt_enum(m, "PGTY_zsmalloc", &v)) {
 		L->sig = UZ_ZS_SIG_TOP_BYTE;
 		L->sig_value = (uint32_t)v;
-	} else if (typed && opt_enum(k, "PG_zsmalloc", &v)) {
+	} else if (typed && opt_enum(m, "PG_zsmalloc", &v)) {
 		L->sig = UZ_ZS_SIG_PG_FLAG;
 		L->sig_value = (uint32_t)v;
 	}
-	L->pg_dirty = opt_enum(k, "PG_dirty", &v) ? (int)v : -1;
-	L->pg_owner_priv_1 = opt_enum(k, "PG_owner_priv_1", &v) ? (int)v : -1;
+	L->pg_dirty = opt_enum(m, "PG_dirty", &v) ? (int)v : -1;
+	L->pg_owner_priv_1 = opt_enum(m, "PG_owner_priv_1", &v) ? (int)v : -1;
 	return NULL;
 }
 
@@ -281,9 +302,9 @@ static struct uz_error *zram_layout_init(struct uz_zram_model *m)
 	UZ_TRY(member(k, "struct zram", "disksize", &L->zram_disksize));
 	UZ_TRY(member(k, "struct zram", "limit_pages", &L->zram_limit_pages));
 	/* <= 6.1: char compressor[]; 6.2+: const char *comp_algs[ZRAM_MAX_COMPS] */
-	L->has_comp_algs = opt_member(k, "struct zram", "comp_algs", &L->zram_comp_algs);
+	L->has_comp_algs = opt_member(m, "struct zram", "comp_algs", &L->zram_comp_algs);
 	L->has_compressor = !L->has_comp_algs &&
-			    opt_member(k, "struct zram", "compressor", &L->zram_compressor);
+			    opt_member(m, "struct zram", "compressor", &L->zram_compressor);
 	if (!L->has_comp_algs && !L->has_compressor)
 		return uz_error_create(UZ_ERR_NOT_FOUND,
 				       "struct zram has neither comp_algs nor compressor");
@@ -296,48 +317,48 @@ static struct uz_error *zram_layout_init(struct uz_zram_model *m)
 		L->n_comps = (unsigned)n;
 	}
 	/* 6.12+: struct zcomp_params params[ZRAM_MAX_COMPS] {dict, dict_sz, level, ...} */
-	L->has_params = opt_member(k, "struct zram", "params", &L->zram_params);
+	L->has_params = opt_member(m, "struct zram", "params", &L->zram_params);
 	if (L->has_params) {
 		UZ_TRY(uz_kernel_type_size(k, "struct zcomp_params", &L->params_size));
 		UZ_TRY(member(k, "struct zcomp_params", "dict", &L->params_dict));
 		UZ_TRY(member(k, "struct zcomp_params", "dict_sz", &L->params_dict_sz));
-		L->has_winbits = opt_member(k, "struct zcomp_params", "deflate.winbits",
+		L->has_winbits = opt_member(m, "struct zcomp_params", "deflate.winbits",
 					    &L->params_winbits);
 	}
-	L->has_backing_dev = opt_member(k, "struct zram", "backing_dev", &L->zram_backing_dev);
+	L->has_backing_dev = opt_member(m, "struct zram", "backing_dev", &L->zram_backing_dev);
 	L->has_wb_bitmap = L->has_backing_dev &&
-			   opt_member(k, "struct zram", "bdev", &L->zram_bdev) &&
-			   opt_member(k, "struct zram", "bitmap", &L->zram_bitmap) &&
-			   opt_member(k, "struct zram", "nr_pages", &L->zram_nr_pages);
-	L->has_bd_count = opt_member(k, "struct zram", "stats.bd_count", &L->st_bd_count);
+			   opt_member(m, "struct zram", "bdev", &L->zram_bdev) &&
+			   opt_member(m, "struct zram", "bitmap", &L->zram_bitmap) &&
+			   opt_member(m, "struct zram", "nr_pages", &L->zram_nr_pages);
+	L->has_bd_count = opt_member(m, "struct zram", "stats.bd_count", &L->st_bd_count);
 	L->has_file_path = L->has_backing_dev &&
-			   opt_member(k, "struct file", "f_path.dentry", &L->file_dentry) &&
-			   opt_member(k, "struct file", "f_path.mnt", &L->file_mnt) &&
-			   opt_member(k, "struct dentry", "d_parent", &L->dentry_parent) &&
-			   opt_member(k, "struct dentry", "d_name.name", &L->dentry_name);
+			   opt_member(m, "struct file", "f_path.dentry", &L->file_dentry) &&
+			   opt_member(m, "struct file", "f_path.mnt", &L->file_mnt) &&
+			   opt_member(m, "struct dentry", "d_parent", &L->dentry_parent) &&
+			   opt_member(m, "struct dentry", "d_name.name", &L->dentry_name);
 	L->has_mounts = L->has_file_path &&
-			opt_member(k, "struct vfsmount", "mnt_root", &L->vfsmount_root) &&
-			opt_member(k, "struct mount", "mnt", &L->mount_mnt) &&
-			opt_member(k, "struct mount", "mnt_parent", &L->mount_parent) &&
-			opt_member(k, "struct mount", "mnt_mountpoint", &L->mount_mountpoint);
+			opt_member(m, "struct vfsmount", "mnt_root", &L->vfsmount_root) &&
+			opt_member(m, "struct mount", "mnt", &L->mount_mnt) &&
+			opt_member(m, "struct mount", "mnt_parent", &L->mount_parent) &&
+			opt_member(m, "struct mount", "mnt_mountpoint", &L->mount_mountpoint);
 	UZ_TRY(member(k, "struct zram", "stats.compr_data_size", &L->st_compr));
 	UZ_TRY(member(k, "struct zram", "stats.same_pages", &L->st_same));
 	UZ_TRY(member(k, "struct zram", "stats.huge_pages", &L->st_huge));
 	UZ_TRY(member(k, "struct zram", "stats.pages_stored", &L->st_stored));
 	UZ_TRY(member(k, "struct zram", "stats.max_used_pages", &L->st_max_used));
-	L->has_huge_since = opt_member(k, "struct zram", "stats.huge_pages_since",
+	L->has_huge_since = opt_member(m, "struct zram", "stats.huge_pages_since",
 				       &L->st_huge_since);
 
 	UZ_TRY(uz_kernel_type_size(k, "struct zram_table_entry", &L->entry_size));
 	UZ_TRY(member(k, "struct zram_table_entry", "handle", &L->entry_handle));
 	/* flags (5.4+), value (<= 4.20), attr.flags (7.1) */
-	if (!opt_member(k, "struct zram_table_entry", "flags", &L->entry_flags) &&
-	    !opt_member(k, "struct zram_table_entry", "value", &L->entry_flags))
+	if (!opt_member(m, "struct zram_table_entry", "flags", &L->entry_flags) &&
+	    !opt_member(m, "struct zram_table_entry", "value", &L->entry_flags))
 		UZ_TRY(member(k, "struct zram_table_entry", "attr.flags", &L->entry_flags));
 	if (L->entry_size < 16 || L->entry_size > 256 || L->entry_flags.size > 8)
 		return uz_error_create(UZ_ERR_FORMAT, "struct zram_table_entry is %llu bytes",
 				       (unsigned long long)L->entry_size);
-	UZ_TRY(uz_error_wrap(uz_zram_flag_layout_from_enum(enum_lookup, k, m->page_shift,
+	UZ_TRY(uz_error_wrap(uz_zram_flag_layout_from_enum(enum_lookup, m, m->page_shift,
 							   (unsigned)L->entry_flags.size * 8,
 							   &L->flags),
 			     "zram flag word"));
@@ -353,8 +374,13 @@ static struct uz_error *zram_layout_init(struct uz_zram_model *m)
 	 * is told apart by the member's byte size per element. */
 	uint64_t n_elems = 0;
 	struct uz_error *len_err = uz_kernel_array_len(k, "struct zs_pool", "size_class", &n_elems);
+	bool no_len = len_err != NULL;
+	/* No usable bound (6.12's is an expression) is an answer; a failure
+	 * to read the debuginfo is not. */
+	if (len_err && (len_err->code == UZ_ERR_NOMEM || len_err->code == UZ_ERR_IO))
+		return uz_error_wrap(len_err, "zs_pool.size_class");
 	uz_error_destroy(len_err);
-	if (len_err || n_elems == 0 || n_elems > L->pool_size_class.size)
+	if (no_len || n_elems == 0 || n_elems > L->pool_size_class.size)
 		n_elems = L->pool_size_class.size / 8;   /* no usable bound: assume pointers */
 	if (n_elems && L->pool_size_class.size == n_elems * 8) {
 		L->size_class_ptrs = true;
@@ -370,14 +396,14 @@ static struct uz_error *zram_layout_init(struct uz_zram_model *m)
 	if (L->n_classes < 1 || L->n_classes > 4096)
 		return uz_error_create(UZ_ERR_FORMAT, "zs_pool.size_class has %llu classes",
 				       (unsigned long long)L->n_classes);
-	L->has_pool_stats = opt_member(k, "struct zs_pool", "pages_allocated",
+	L->has_pool_stats = opt_member(m, "struct zs_pool", "pages_allocated",
 				       &L->pool_pages_allocated) &&
-			    opt_member(k, "struct zs_pool", "stats.pages_compacted",
+			    opt_member(m, "struct zs_pool", "stats.pages_compacted",
 				       &L->pool_compacted);
 	UZ_TRY(member(k, "struct zspage", "magic", &L->zs_magic));
 	UZ_TRY(member(k, "struct zspage", "class", &L->zs_class));
-	L->zs_has_huge = opt_member(k, "struct zspage", "huge", &L->zs_huge);
-	if (!opt_member(k, "struct zspage", "first_page", &L->zs_first_page))
+	L->zs_has_huge = opt_member(m, "struct zspage", "huge", &L->zs_huge);
+	if (!opt_member(m, "struct zspage", "first_page", &L->zs_first_page))
 		UZ_TRY(member(k, "struct zspage", "first_zpdesc", &L->zs_first_page));
 	const struct uz_member *zsm[] = { &L->zs_magic, &L->zs_class, &L->zs_huge, &L->zs_first_page };
 	L->zs_read_len = 0;
@@ -403,12 +429,12 @@ static struct uz_error *swap_layout_init(struct uz_zram_model *m)
 	UZ_TRY(member(k, "struct swap_info_struct", "flags", &S->si_flags));
 	UZ_TRY(member(k, "struct swap_info_struct", "bdev", &S->si_bdev));
 	UZ_TRY(member(k, "struct swap_info_struct", "max", &S->si_max));
-	S->has_inuse = opt_member(k, "struct swap_info_struct", "inuse_pages", &S->si_inuse);
-	S->has_zeromap = opt_member(k, "struct swap_info_struct", "zeromap", &S->si_zeromap);
+	S->has_inuse = opt_member(m, "struct swap_info_struct", "inuse_pages", &S->si_inuse);
+	S->has_zeromap = opt_member(m, "struct swap_info_struct", "zeromap", &S->si_zeromap);
 	int64_t v;
 	/* SWP_USED is 1 in every version (kernel-facts §1.4) if the enum is not found */
-	S->swp_used = opt_enum(k, "SWP_USED", &v) ? (uint64_t)v : 1;
-	S->has_blkdev = opt_enum(k, "SWP_BLKDEV", &v);
+	S->swp_used = opt_enum(m, "SWP_USED", &v) ? (uint64_t)v : 1;
+	S->has_blkdev = opt_enum(m, "SWP_BLKDEV", &v);
 	S->swp_blkdev = S->has_blkdev ? (uint64_t)v : 0;
 	UZ_TRY(member(k, "struct block_device", "bd_disk", &S->bdev_disk));
 	UZ_TRY(member(k, "struct gendisk", "disk_name", &S->disk_name));
@@ -588,11 +614,11 @@ static bool devices_from_idr(struct uz_zram_model *m, struct idr_walk *w)
 		uz_error_destroy(err);
 		return false;
 	}
-	if (opt_member(k, "struct idr", "idr_base", &base)) {
+	if (opt_member(m, "struct idr", "idr_base", &base)) {
 		err = uz_kernel_read_u32(k, idr + base.offset, &b);
-		uz_error_destroy(err);
 		if (err)
-			b = 0;
+			b = 0;   /* the IDR's base unreadable: ids count from 0 */
+		uz_error_destroy(err);
 	}
 	w->base = b;
 	err = uz_xa_for_each(&m->S.xa, kread_mem, k, head, 4096, idr_visit, w);
@@ -1109,9 +1135,12 @@ struct uz_error *uz_zram_model_open(struct uz_kernel *k, struct uz_zram_model **
 				      (unsigned long long)m->page_size);
 		goto fail;
 	}
-	if ((err = page_layout_init(m)) || (err = open_swap_areas(m)))
+	if ((err = page_layout_init(m)) || (err = take_layout_error(m)) || (err = open_swap_areas(m)) ||
+	    (err = take_layout_error(m)))
 		goto fail;
 	err = zram_layout_init(m);
+	if (!err && (err = take_layout_error(m)))
+		goto fail;
 	if (err) {
 		/* No zram types (module debuginfo missing, or no zram at all):
 		 * keep the swap areas; zram slots then fail with the reason. */
@@ -1202,6 +1231,7 @@ void uz_zram_model_close(struct uz_zram_model *m)
 		free(m->devs[i].backing_path);
 	}
 	free(m->devs);
+	uz_error_destroy(m->layout_err);
 	free(m->areas);
 	free(m->apriv);
 	free(m);

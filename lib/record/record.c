@@ -3,7 +3,126 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "rewrite.h"
+#include <stdlib.h>
+
+static const char *const outcome_names[UZ_OUT_COUNT] = {
+	[UZ_OUT_ZRAM] = "zram",
+	[UZ_OUT_SWAPCACHE] = "swapcache",
+	[UZ_OUT_SAME_FILLED] = "same-filled",
+	[UZ_OUT_ZEROMAP] = "zeromap",
+	[UZ_OUT_BACKING_DEV] = "backing-dev",
+	[UZ_OUT_WRITTEN_BACK] = "written-back",
+	[UZ_OUT_MISSING] = "missing",
+	[UZ_OUT_FAILED] = "failed",
+};
+
+const char *uz_outcome_name(enum uz_outcome o)
+{
+	return o < UZ_OUT_COUNT ? outcome_names[o] : "?";
+}
+
+bool uz_outcome_restored(enum uz_outcome o)
+{
+	return o <= UZ_OUT_BACKING_DEV;
+}
+
+/* ---- writing ---- */
+
+static void put(struct uz_record_writer *w, const void *p, size_t n)
+{
+	if (w->oom)
+		return;
+	if (w->len + n > w->cap) {
+		size_t ncap = w->cap ? w->cap : 4096;
+		while (ncap < w->len + n)
+			ncap *= 2;
+		uint8_t *nd = realloc(w->data, ncap);
+		if (!nd) {
+			w->oom = true;
+			return;
+		}
+		w->data = nd;
+		w->cap = ncap;
+	}
+	memcpy(w->data + w->len, p, n);
+	w->len += n;
+}
+
+static void put_u64(struct uz_record_writer *w, uint64_t v)
+{
+	uint8_t le[8];
+	for (int i = 0; i < 8; i++)
+		le[i] = (uint8_t)(v >> (8 * i));
+	put(w, le, 8);
+}
+
+static void put_uleb(struct uz_record_writer *w, uint64_t v)
+{
+	uint8_t out[10];
+	size_t n = 0;
+	do {
+		out[n] = (uint8_t)(v & 0x7f);
+		v >>= 7;
+		if (v)
+			out[n] |= 0x80;
+		n++;
+	} while (v);
+	put(w, out, n);
+}
+
+/* The signed difference v - *prev (mod 2^64), zigzag-encoded; *prev = v. */
+static void put_delta(struct uz_record_writer *w, uint64_t *prev, uint64_t v)
+{
+	uint64_t d = v - *prev;
+	*prev = v;
+	put_uleb(w, (d << 1) ^ (uint64_t)-(int64_t)(d >> 63));
+}
+
+void uz_record_begin(struct uz_record_writer *w, uint64_t first_frame, uint64_t n_frames,
+		     uint64_t n_mms, uint64_t n_ptes)
+{
+	memset(w, 0, sizeof(*w));
+	put(w, UZ_RECORD_MAGIC, sizeof(UZ_RECORD_MAGIC) - 1);
+	put_u64(w, first_frame);
+	put_u64(w, n_frames);
+	put_u64(w, n_mms);
+	put_u64(w, n_ptes);
+}
+
+void uz_record_add_mm(struct uz_record_writer *w, uint64_t mm, int64_t tgid, const char comm[16])
+{
+	put_u64(w, mm);
+	put_u64(w, (uint64_t)tgid);
+	put(w, comm, 16);
+}
+
+void uz_record_add_pte(struct uz_record_writer *w, const struct uz_record_pte *p)
+{
+	put_delta(w, &w->at, p->at);
+	put_delta(w, &w->old_pte, p->old_pte);
+	put_delta(w, &w->new_pte, p->new_pte);
+	put_delta(w, &w->vaddr, p->vaddr);
+	put_uleb(w, p->mm_index);
+	put(w, &p->outcome, 1);
+}
+
+struct uz_error *uz_record_finish(struct uz_record_writer *w, const void **data, size_t *len)
+{
+	if (w->oom)
+		return uz_error_create(UZ_ERR_NOMEM, "out of memory building the rewrite record (%zu bytes so far)", w->len);
+	*data = w->data;
+	*len = w->len;
+	return NULL;
+}
+
+void uz_record_writer_free(struct uz_record_writer *w)
+{
+	free(w->data);
+	w->data = NULL;
+	w->len = w->cap = 0;
+}
+
+/* ---- reading ---- */
 
 static uint64_t get_le64(const uint8_t *p)
 {
