@@ -1025,6 +1025,23 @@ fail:
 	return err;
 }
 
+/* Opens path, which must be the opened dump's own file (and, with
+ * same_size, unchanged in size since it was opened), for writing in place. */
+static struct uz_error *open_for_update(const struct uz_dump *d, const char *path, bool same_size, int *out)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return uz_error_errno(errno, "opening %s for in-place update", path);
+	struct stat a, b;
+	if (fstat(fd, &a) < 0 || fstat(d->src.fd, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino ||
+	    (same_size && (uint64_t)a.st_size != d->src.file_size)) {
+		close(fd);
+		return uz_error_create(UZ_ERR_USAGE, "in-place update: %s is not the opened dump, or it changed", path);
+	}
+	*out = fd;
+	return NULL;
+}
+
 /* Cost proportional to the patches, whatever the size of the dump.  Three
  * steps, each made durable before the next, so that a run stopped at any
  * moment (a signal, a crash, a power cut) leaves a dump that reads as a
@@ -1049,19 +1066,11 @@ static struct uz_error *write_in_place(struct uz_dump *d, const char *path,
 {
 	bool durable = !opts->no_fsync;
 	const struct uz_elf_state *e = &d->u.elf;
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return uz_error_errno(errno, "opening %s for in-place update", path);
+	int fd;
+	UZ_TRY(open_for_update(d, path, true, &fd));
 	struct uz_error *err = NULL;
-	struct stat a, b;
 	uint8_t *table = NULL, *front = NULL;
 	bool appended = false;   /* step 1 begun: undo it on failure */
-	if (fstat(fd, &a) < 0 || fstat(d->src.fd, &b) < 0 || a.st_dev != b.st_dev ||
-	    a.st_ino != b.st_ino || (uint64_t)a.st_size != d->src.file_size) {
-		err = uz_error_create(UZ_ERR_USAGE,
-				      "in-place update: %s is not the opened dump, or it changed", path);
-		goto out;
-	}
 	size_t n_phdrs = 0;
 	table = build_phdrs(d, L, patches, n_patches, &n_phdrs);
 	uint64_t front_len = L->front_end - e->phoff;
@@ -1141,13 +1150,9 @@ struct uz_error *uz_dump_patch_words(struct uz_dump *d, const char *path,
 	if (d->ops != &uz_elf_ops || d->src.flattened)
 		return uz_error_create(UZ_ERR_UNSUPPORTED, "%s: words can be patched in place in ELF dumps only", path);
 	const struct uz_elf_state *e = &d->u.elf;
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return uz_error_errno(errno, "opening %s for in-place update", path);
+	int fd;
+	UZ_TRY(open_for_update(d, path, false, &fd));
 	struct uz_error *err = NULL;
-	struct stat a, b;
-	if (fstat(fd, &a) < 0 || fstat(d->src.fd, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-		err = uz_error_create(UZ_ERR_USAGE, "in-place update: %s is not the opened dump", path);
 	for (size_t i = 0; i < n && !err; i++) {
 		uint8_t le[8];
 		uz_put_le64(le, words[i].value);

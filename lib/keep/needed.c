@@ -117,10 +117,6 @@ struct walk {
 	size_t n_obj_pfns, cap_obj_pfns;
 	/* struct sizes for the explicitly named objects (0: unknown) */
 	uint64_t sz_task, sz_signal, sz_mm, sz_vma, sz_pid;
-	/* maple tree (6.1+) */
-	bool have_maple;
-	uint64_t mm_mt_root;
-	struct uz_member maple_range_slot, maple_arange_slot;
 };
 
 static struct uz_error *push_u64(uint64_t **arr, size_t *len, size_t *cap, uint64_t v)
@@ -249,63 +245,6 @@ static struct uz_error *push_vma(void *ctx, const struct uz_vma_info *vma)
 
 /* ---- what a debugger reads to reach a process's memory ---- */
 
-/* Every node of an mm's maple tree (6.1+): the VMA walk reads them, and
- * they are slab pages, which makedumpfile 1.7.2 drops on 6.10+ kernels.
- * Encoding (lib/maple_tree.c, 6.1 to 7.1): the root is an XArray-style
- * internal entry (node | 2); a child is node | type << 3 | 4
- * (mt_mk_node); the node is at entry & ~0xff, its type is bits 3-6, and
- * types 2 (range_64) and 3 (arange_64) have only children in `slot`. */
-#define MAPLE_NODE_BYTES 256
-static struct uz_error *walk_maple(struct walk *w, uint64_t entry, unsigned depth, uint64_t *budget)
-{
-	if (depth == 0 ? !uz_xa_is_node(entry) : entry < 4096)
-		return NULL;
-	if (depth > 16 || (*budget)-- == 0)
-		return uz_error_create(UZ_ERR_FORMAT, "maple tree deeper or larger than a real one");
-	uint64_t node = entry & ~UINT64_C(0xff);
-	unsigned type = (unsigned)(entry >> 3) & 0xf;
-	add_object(w, node, MAPLE_NODE_BYTES, UZ_NEED_OTHER);
-	const struct uz_member *slots = type == 2 ? &w->maple_range_slot :
-					type == 3 ? &w->maple_arange_slot : NULL;
-	if (!slots || !slots->size || slots->offset + slots->size > MAPLE_NODE_BYTES)
-		return NULL;   /* a leaf: its slots are VMAs */
-	uint8_t buf[MAPLE_NODE_BYTES];
-	UZ_TRY(uz_kernel_read(w->k, node, buf, sizeof(buf)));
-	for (uint64_t i = 0; i < slots->size / 8; i++) {
-		uint64_t child;
-		memcpy(&child, buf + slots->offset + 8 * i, 8);
-		UZ_TRY(walk_maple(w, child, depth + 1, budget));
-	}
-	return NULL;
-}
-
-static struct uz_error *add_maple_tree(struct walk *w, uint64_t mm)
-{
-	if (!w->have_maple)
-		return NULL;
-	uint64_t root, budget = UINT64_C(1) << 20;
-	UZ_TRY(uz_kernel_read_u64(w->k, mm + w->mm_mt_root, &root));
-	return walk_maple(w, root, 0, &budget);
-}
-
-static void init_maple(struct walk *w)
-{
-	struct uz_member mt, root;
-	struct uz_error *err = uz_kernel_member(w->k, "struct mm_struct", "mm_mt", &mt);
-	if (!err)
-		err = uz_kernel_member(w->k, "struct maple_tree", "ma_root", &root);
-	if (!err)
-		err = uz_kernel_member(w->k, "struct maple_range_64", "slot", &w->maple_range_slot);
-	if (!err)
-		err = uz_kernel_member(w->k, "struct maple_arange_64", "slot", &w->maple_arange_slot);
-	if (err) {          /* before 6.1: an rb-tree and a list, read via the VMAs */
-		uz_error_destroy(err);
-		return;
-	}
-	w->mm_mt_root = mt.offset + root.offset;
-	w->have_maple = true;
-}
-
 /* Reads of the pid IDR walk are recorded: those are its nodes. */
 static struct uz_error *recording_read(void *ctx, uint64_t addr, void *buf, size_t len)
 {
@@ -326,29 +265,19 @@ static struct uz_error *visit_pid(void *ctx, uint64_t index, uint64_t entry)
  * and crash's pid table reach a task by its PID. */
 static void add_pid_idr(struct walk *w)
 {
-	struct uz_xa_layout xl = { .chunk_shift = 6 };
-	struct uz_member shift, slots, idr, rt, head;
+	struct uz_xa_layout xl;
+	struct uz_member idr, rt, head;
 	uint64_t ns;
 	struct uz_error *err = uz_kernel_symbol(w->k, "init_pid_ns", &ns);
 	if (!err)
-		err = uz_kernel_member(w->k, "struct xa_node", "shift", &shift);
-	if (!err)
-		err = uz_kernel_member(w->k, "struct xa_node", "slots", &slots);
+		err = uz_xa_layout_from_types(w->k, &xl, &head);
 	if (!err)
 		err = uz_kernel_member(w->k, "struct pid_namespace", "idr", &idr);
 	if (!err)
 		err = uz_kernel_member(w->k, "struct idr", "idr_rt", &rt);
-	if (!err)
-		err = uz_kernel_member(w->k, "struct xarray", "xa_head", &head);
 	uint64_t root = 0;
-	if (!err) {
-		xl.node_shift_offset = shift.offset;
-		xl.node_slots_offset = slots.offset;
-		if (slots.size >= 8)
-			for (xl.chunk_shift = 0; (UINT64_C(8) << xl.chunk_shift) < slots.size; xl.chunk_shift++)
-				;
+	if (!err)
 		err = uz_kernel_read_u64(w->k, ns + idr.offset + rt.offset + head.offset, &root);
-	}
 	if (!err)
 		err = uz_xa_for_each(&xl, recording_read, w, root, 1u << 16, visit_pid, w);
 	/* Best effort: the rewrite itself does not need it. */
@@ -364,9 +293,6 @@ static struct uz_error *walk_page_tables(struct walk *w)
 	struct uz_error *err = NULL;
 	for (size_t i = 0; i < w->n_mms && !err; i++) {
 		add_object(w, w->mms[i], w->sz_mm, UZ_NEED_OTHER);
-		err = uz_error_wrap(add_maple_tree(w, w->mms[i]), "maple tree");
-		if (err)
-			break;
 		l.n = 0;
 		err = uz_kernel_for_each_vma(w->k, w->mms[i], push_vma, &l);
 		for (size_t j = 0; j < l.n && !err; j++)
@@ -429,134 +355,31 @@ static struct uz_error *resolve_all(struct walk *w)
 
 /* ---- zram devices: tables and pools ---- */
 
-struct pool_layout {
-	struct uz_member pool_classes, cls_lists, cls_pages, zs_list, zs_first, page_next;
-	uint64_t n_classes, n_lists, cls_size, pool_size, zram_size, entry_size;
-	bool class_ptrs;
-};
-
-static struct uz_error *pool_layout_init(struct uz_kernel *k, struct pool_layout *L)
+/* The pool's structure is walked by lib/zram (zspool.c), the one place that
+ * knows it; here only what each zspage costs is recorded. */
+static struct uz_error *add_zspage(void *ctx, const struct uz_zspage_info *z)
 {
-	memset(L, 0, sizeof(*L));
-	UZ_TRY(uz_kernel_member(k, "struct zs_pool", "size_class", &L->pool_classes));
-	UZ_TRY(uz_kernel_member(k, "struct size_class", "fullness_list", &L->cls_lists));
-	UZ_TRY(uz_kernel_array_len(k, "struct size_class", "fullness_list", &L->n_lists));
-	UZ_TRY(uz_kernel_member(k, "struct size_class", "pages_per_zspage", &L->cls_pages));
-	UZ_TRY(uz_kernel_member(k, "struct zspage", "list", &L->zs_list));
-	/* first_page through 6.13, first_zpdesc (same place) from 6.14 */
-	struct uz_error *err = uz_kernel_member(k, "struct zspage", "first_page", &L->zs_first);
-	if (err) {
-		uz_error_destroy(err);
-		UZ_TRY(uz_kernel_member(k, "struct zspage", "first_zpdesc", &L->zs_first));
-	}
-	/* the next page of a zspage: page->index through 7.0 (zpdesc->next
-	 * overlays it from 6.14), __folio_index in 7.1 */
-	err = uz_kernel_member(k, "struct page", "index", &L->page_next);
-	if (err) {
-		uz_error_destroy(err);
-		UZ_TRY(uz_kernel_member(k, "struct page", "__folio_index", &L->page_next));
-	}
-	UZ_TRY(uz_kernel_type_size(k, "struct size_class", &L->cls_size));
-	/* pool->size_class: an array of pointers from 4.14, of structs before.
-	 * Told apart by the member's size, not by its DWARF length, which
-	 * uz_kernel_array_len cannot give for this array on 6.12 (its bound
-	 * is an expression). */
-	uint64_t bytes = L->pool_classes.size;
-	L->class_ptrs = !(L->cls_size && bytes % L->cls_size == 0);
-	L->n_classes = L->class_ptrs ? bytes / 8 : bytes / L->cls_size;
-	if (L->n_classes == 0 || L->n_classes > 4096 || L->n_lists == 0 || L->n_lists > 64)
-		return uz_error_create(UZ_ERR_FORMAT, "zs_pool has %llu size classes with %llu lists each",
-				       (unsigned long long)L->n_classes, (unsigned long long)L->n_lists);
-	L->pool_size = type_size_or_zero(k, "struct zs_pool");
-	L->zram_size = type_size_or_zero(k, "struct zram");
-	L->entry_size = type_size_or_zero(k, "struct zram_table_entry");
-	return NULL;
-}
-
-/* Pages of one zspage: the zspage struct (slab) and its chain of pages. */
-static struct uz_error *walk_zspage(struct walk *w, const struct pool_layout *L,
-				    uint64_t zspage, uint64_t pages_per_zspage)
-{
-	add_object(w, zspage, L->zs_first.offset + 8, UZ_NEED_ZS_META);
-	uint64_t page;
-	UZ_TRY(uz_kernel_read_u64(w->k, zspage + L->zs_first.offset, &page));
-	for (uint64_t i = 0; i < pages_per_zspage && page; i++) {
-		uint64_t pfn;
-		UZ_TRY(uz_error_wrap(uz_kernel_page_to_pfn(w->k, page, &pfn),
-				     "page %llu of zspage 0x%llx", (unsigned long long)i,
-				     (unsigned long long)zspage));
-		add_pfn(w->n, pfn, UZ_NEED_ZSMALLOC);
-		if (i + 1 < pages_per_zspage)
-			UZ_TRY(uz_kernel_read_u64(w->k, page + L->page_next.offset, &page));
-	}
+	struct walk *w = ctx;
+	add_object(w, z->size_class, z->size_class_bytes, UZ_NEED_OTHER);
+	add_object(w, z->zspage, z->zspage_bytes, UZ_NEED_ZS_META);
+	for (unsigned i = 0; i < z->n_pages; i++)
+		add_pfn(w->n, z->pfns[i], UZ_NEED_ZSMALLOC);
 	w->n->stats.zspages++;
 	return NULL;
 }
 
-static struct uz_error *walk_class(struct walk *w, const struct pool_layout *L, uint64_t cls)
-{
-	uint64_t ppz;
-	UZ_TRY(uz_kernel_read_member(w->k, cls, "struct size_class", "pages_per_zspage", &ppz));
-	if (ppz == 0 || ppz > 64)
-		return uz_error_create(UZ_ERR_FORMAT, "size class 0x%llx has %llu pages per zspage",
-				       (unsigned long long)cls, (unsigned long long)ppz);
-	for (uint64_t l = 0; l < L->n_lists; l++) {
-		uint64_t head = cls + L->cls_lists.offset + 16 * l, pos;
-		UZ_TRY(uz_kernel_read_u64(w->k, head, &pos));
-		uint64_t count = 0;
-		while (pos && pos != head) {
-			if (++count > MAX_LIST_NODES)
-				return uz_error_create(UZ_ERR_FORMAT, "zspage list %llu of size class 0x%llx does not end",
-						       (unsigned long long)l, (unsigned long long)cls);
-			UZ_TRY(walk_zspage(w, L, pos - L->zs_list.offset, ppz));
-			UZ_TRY(uz_kernel_read_u64(w->k, pos, &pos));
-		}
-	}
-	return NULL;
-}
-
-static struct uz_error *walk_pool(struct walk *w, const struct pool_layout *L, uint64_t pool)
-{
-	add_object(w, pool, L->pool_size, UZ_NEED_OTHER);
-	uint64_t *classes = calloc(L->n_classes ? L->n_classes : 1, sizeof(*classes));
-	if (!classes)
-		return uz_error_create(UZ_ERR_NOMEM, "out of memory");
-	struct uz_error *err = NULL;
-	for (uint64_t i = 0; i < L->n_classes && !err; i++) {
-		uint64_t at = pool + L->pool_classes.offset;
-		if (L->class_ptrs)
-			err = uz_kernel_read_u64(w->k, at + 8 * i, &classes[i]);
-		else
-			classes[i] = at + L->cls_size * i;
-	}
-	/* Merged classes share one struct: walk each once. */
-	size_t n = err ? 0 : sort_unique(classes, L->n_classes);
-	for (size_t i = 0; i < n && !err; i++) {
-		if (!classes[i])
-			continue;
-		add_object(w, classes[i], L->cls_size, UZ_NEED_OTHER);
-		err = uz_error_wrap(walk_class(w, L, classes[i]), "size class 0x%llx",
-				    (unsigned long long)classes[i]);
-	}
-	free(classes);
-	return err;
-}
-
 static struct uz_error *walk_devices(struct walk *w)
 {
-	struct pool_layout L;
-	bool have_layout = false;
+	uint64_t zram_size = type_size_or_zero(w->k, "struct zram");
+	uint64_t entry_size = type_size_or_zero(w->k, "struct zram_table_entry");
+	uint64_t pool_size = type_size_or_zero(w->k, "struct zs_pool");
 	for (size_t d = 0; d < uz_zram_device_count(w->zm); d++) {
 		const struct uz_zram_device_info *dev = uz_zram_device(w->zm, d);
 		if (dev->problem || !dev->disksize)
 			continue;
-		if (!have_layout) {
-			UZ_TRY(uz_error_wrap(pool_layout_init(w->k, &L), "zsmalloc types"));
-			have_layout = true;
-		}
-		add_object(w, dev->zram, L.zram_size, UZ_NEED_OTHER);
+		add_object(w, dev->zram, zram_size, UZ_NEED_OTHER);
 		/* The table is vmalloc: translate it page by page. */
-		uint64_t table_bytes = dev->nr_slots * (L.entry_size ? L.entry_size : 16);
+		uint64_t table_bytes = dev->nr_slots * (entry_size ? entry_size : 16);
 		for (uint64_t off = 0; off < table_bytes; off += w->page_size) {
 			uint64_t paddr;
 			struct uz_error *err = uz_kernel_vtop(w->k, dev->table + off, &paddr);
@@ -566,8 +389,10 @@ static struct uz_error *walk_devices(struct walk *w)
 			}
 			add_pfn(w->n, paddr >> w->page_shift, UZ_NEED_ZRAM_TABLE);
 		}
-		if (dev->pool)
-			UZ_TRY(uz_error_wrap(walk_pool(w, &L, dev->pool), "%s pool", dev->name));
+		if (dev->pool) {
+			add_object(w, dev->pool, pool_size, UZ_NEED_OTHER);
+			UZ_TRY(uz_zram_for_each_zspage(w->zm, d, add_zspage, w));
+		}
 	}
 	return NULL;
 }
@@ -646,7 +471,6 @@ struct uz_error *uz_needed_compute(struct uz_dump *dump, const struct uz_kernel_
 		w.sz_mm = type_size_or_zero(w.k, "struct mm_struct");
 		w.sz_vma = type_size_or_zero(w.k, "struct vm_area_struct");
 		w.sz_pid = type_size_or_zero(w.k, "struct pid");
-		init_maple(&w);
 		w.page = malloc(w.page_size);
 		if (!w.page)
 			err = uz_error_create(UZ_ERR_NOMEM, "out of memory");

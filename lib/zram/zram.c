@@ -3,7 +3,7 @@
  * from the kernel's types through lib/kernel; the rules the types cannot
  * tell are rows in zram_layout.c. */
 #include "zram.h"
-#include "zram_layout.h"
+#include "zram_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,113 +18,6 @@
 #define TABLE_CHUNK 512                 /* table entries read at once */
 #define SWAP_ADDRESS_SPACE_SHIFT 14     /* mm/swap.h 4.11-6.17: 64 MiB per address_space */
 #define MAX_FOLIO_PAGES 8192            /* bound on a large folio's page count */
-#define MAX_DEVICES 256
-
-/* ---- the layout, all from types ---- */
-
-struct layout {
-	/* struct zram */
-	uint64_t zram_size;
-	struct uz_member zram_table, zram_pool, zram_disk, zram_disksize, zram_limit_pages;
-	struct uz_member zram_compressor, zram_comp_algs, zram_params, zram_backing_dev;
-	bool has_compressor, has_comp_algs, has_params, has_backing_dev;
-	/* CONFIG_ZRAM_WRITEBACK: bdev, bitmap, nr_pages, stats.bd_count */
-	struct uz_member zram_bdev, zram_bitmap, zram_nr_pages, st_bd_count;
-	bool has_wb_bitmap, has_bd_count;
-	/* backing_dev's path: struct file -> path -> dentry/vfsmount -> mount */
-	struct uz_member file_dentry, file_mnt, dentry_parent, dentry_name;
-	struct uz_member vfsmount_root, mount_mnt, mount_parent, mount_mountpoint;
-	bool has_file_path, has_mounts;
-	unsigned n_comps;
-	uint64_t params_size;
-	struct uz_member params_dict, params_dict_sz, params_winbits;
-	bool has_winbits;
-	struct uz_member st_compr, st_same, st_huge, st_huge_since, st_stored, st_max_used;
-	bool has_huge_since;
-	/* struct zram_table_entry */
-	uint64_t entry_size;
-	struct uz_member entry_handle, entry_flags;
-	struct uz_zram_flag_layout flags;
-	/* zsmalloc */
-	struct uz_member pool_size_class, pool_pages_allocated, pool_compacted;
-	bool has_pool_stats;
-	bool size_class_ptrs;
-	uint64_t n_classes;
-	struct uz_member cls_size, cls_objs, cls_pages;
-	uint64_t cls_struct_size;
-	struct uz_member zs_magic, zs_class, zs_huge, zs_first_page;
-	bool zs_has_huge;
-	uint64_t zs_read_len;
-	/* struct page */
-	uint64_t page_struct_size;
-	struct uz_member pg_flags, pg_private, pg_next, pg_type;
-	bool has_page_type;
-	enum uz_zs_page_sig sig;
-	uint32_t sig_value;
-	int pg_dirty, pg_owner_priv_1;
-	bool tag_bit;
-};
-
-struct swap_layout {
-	uint64_t si_size;
-	struct uz_member si_flags, si_bdev, si_max, si_inuse, si_zeromap;
-	bool has_zeromap, has_inuse;
-	uint64_t swp_used, swp_blkdev;
-	bool has_blkdev;
-	struct uz_member bdev_disk, disk_name, disk_private;
-	/* swap cache */
-	bool swapcache;                 /* usable */
-	char swapcache_why[160];        /* why not, if !swapcache */
-	uint64_t as_size;
-	struct uz_member as_pages, xa_head;
-	struct uz_xa_layout xa;
-	bool xa_ok;
-};
-
-struct device {
-	struct uz_zram_device_info info;
-	char algs[UZ_ZRAM_MAX_COMPS][64];
-	void *dict[UZ_ZRAM_MAX_COMPS];
-	struct uz_zs_obj_layout obj;
-	bool obj_ok;
-	char obj_why[256];              /* why obj_ok is false */
-	char problem[256];              /* why the device cannot be read at all */
-	int backing_fd;                 /* attached image, -1 if none */
-	char *backing_path;
-};
-
-struct area_priv {
-	uint64_t disk_private;
-	uint64_t zeromap;
-	uint64_t swapper_spaces;        /* struct address_space * array, 0 if none */
-	uint32_t nr_swapper_spaces;
-};
-
-struct uz_zram_model {
-	struct uz_kernel *k;
-	struct uz_dump *dump;
-	uint32_t kv;
-	uint64_t page_size;
-	unsigned page_shift;
-	bool have_zram;                 /* zram/zsmalloc types usable */
-	char zram_why[200];
-	struct layout L;
-	struct swap_layout S;
-	struct uz_swap_area_info *areas;
-	struct area_priv *apriv;
-	uint32_t n_areas;
-	struct device *devs;
-	size_t n_devs;
-	struct uz_error *layout_err;    /* see keep_layout_error */
-};
-
-struct uz_zram_ctx {
-	struct uz_zram_model *m;
-	struct uz_decompressor **dec;   /* n_devs * UZ_ZRAM_MAX_COMPS */
-	uint8_t *obj;                   /* page_size scratch for a straddling object */
-	char swapcache_why[256];        /* last swap-cache lookup failure */
-	bool defer;                     /* return compressed bytes, see uz_zram_ctx_set_defer */
-};
 
 /* ---- small helpers ---- */
 
@@ -405,6 +298,13 @@ static struct uz_error *zram_layout_init(struct uz_zram_model *m)
 	L->zs_has_huge = opt_member(m, "struct zspage", "huge", &L->zs_huge);
 	if (!opt_member(m, "struct zspage", "first_page", &L->zs_first_page))
 		UZ_TRY(member(k, "struct zspage", "first_zpdesc", &L->zs_first_page));
+	L->has_lists = opt_member(m, "struct size_class", "fullness_list", &L->cls_lists) &&
+		       opt_member(m, "struct zspage", "list", &L->zs_list);
+	if (L->has_lists) {
+		/* a list_head is 16 bytes: the array's length from its size */
+		L->n_lists = L->cls_lists.size / 16;
+		L->has_lists = L->n_lists >= 1 && L->n_lists <= 64 && L->cls_lists.size % 16 == 0;
+	}
 	const struct uz_member *zsm[] = { &L->zs_magic, &L->zs_class, &L->zs_huge, &L->zs_first_page };
 	L->zs_read_len = 0;
 	for (size_t i = 0; i < sizeof(zsm) / sizeof(zsm[0]); i++)
@@ -418,6 +318,26 @@ static struct uz_error *zram_layout_init(struct uz_zram_model *m)
 		return uz_error_create(UZ_ERR_NOT_FOUND,
 				       "no zspage.huge and no PG_owner_priv_1: cannot tell huge objects");
 	L->tag_bit = uz_zram_quirk(UZ_QUIRK_OBJ_TAG_BIT, m->kv);
+	return NULL;
+}
+
+struct uz_error *uz_xa_layout_from_types(struct uz_kernel *k, struct uz_xa_layout *out, struct uz_member *xa_head)
+{
+	struct uz_member slots, shift;
+	UZ_TRY(member(k, "struct xarray", "xa_head", xa_head));
+	UZ_TRY(member(k, "struct xa_node", "shift", &shift));
+	UZ_TRY(member(k, "struct xa_node", "slots", &slots));
+	/* XA_CHUNK_SHIFT: 6 (4 with CONFIG_BASE_SMALL), from the slots' size. */
+	uint64_t n = slots.size / 8;
+	unsigned cs = 0;
+	while (cs < 9 && (UINT64_C(1) << cs) < n)
+		cs++;
+	if ((UINT64_C(1) << cs) != n || cs < 1 || cs > 8)
+		return uz_error_create(UZ_ERR_FORMAT, "xa_node.slots has %llu entries, not a power of two",
+				       (unsigned long long)n);
+	out->node_shift_offset = shift.offset;
+	out->node_slots_offset = slots.offset;
+	out->chunk_shift = cs;
 	return NULL;
 }
 
@@ -441,27 +361,12 @@ static struct uz_error *swap_layout_init(struct uz_zram_model *m)
 	UZ_TRY(member(k, "struct gendisk", "private_data", &S->disk_private));
 
 	/* XArray layout (the swap cache and zram_index_idr are XArrays, 4.20+). */
-	struct uz_member slots, shift;
-	struct uz_error *err = NULL;
-	if ((err = member(k, "struct xarray", "xa_head", &S->xa_head)) ||
-	    (err = member(k, "struct xa_node", "shift", &shift)) ||
-	    (err = member(k, "struct xa_node", "slots", &slots))) {
+	struct uz_error *err = uz_xa_layout_from_types(k, &S->xa, &S->xa_head);
+	if (err) {
 		snprintf(S->swapcache_why, sizeof(S->swapcache_why), "%s", err->message);
-		uz_error_destroy(err);
+		keep_layout_error(m, err);
 		return NULL;
 	}
-	uint64_t n = slots.size / 8;
-	unsigned cs = 0;
-	while (cs < 9 && (UINT64_C(1) << cs) < n)
-		cs++;
-	if ((UINT64_C(1) << cs) != n || cs < 1 || cs > 8) {
-		snprintf(S->swapcache_why, sizeof(S->swapcache_why),
-			 "xa_node.slots has %llu entries, not a power of two", (unsigned long long)n);
-		return NULL;
-	}
-	S->xa.node_shift_offset = shift.offset;
-	S->xa.node_slots_offset = slots.offset;
-	S->xa.chunk_shift = cs;
 	S->xa_ok = true;
 
 	/* Swap cache: swapper_spaces[] of address_space arrays, XArray i_pages. */

@@ -159,6 +159,33 @@ const struct uz_zram_device_info *uz_zram_device(const struct uz_zram_model *m, 
 struct uz_error *uz_zram_attach_backing(struct uz_zram_model *m, const char *device,
 					const char *path);
 
+/* The kernel's XArray node layout (struct xa_node: shift, slots; struct
+ * xarray: xa_head), from its types, checked (the slots a power of two), for
+ * uz_xa_for_each and uz_xa_load (zram_layout.h).  The one place that reads
+ * it: the swap cache, zram_index_idr and zram-keep's pid IDR walk use it. */
+struct uz_xa_layout;
+struct uz_error *uz_xa_layout_from_types(struct uz_kernel *k, struct uz_xa_layout *out, struct uz_member *xa_head);
+
+/* ---- walking a pool ---- */
+
+/* One zspage of a pool, as uz_zram_for_each_zspage finds it. */
+struct uz_zspage_info {
+	uint64_t size_class;          /* struct size_class * it is listed under */
+	uint64_t size_class_bytes;    /* sizeof(struct size_class) */
+	uint64_t zspage;              /* struct zspage * (slab memory) */
+	uint64_t zspage_bytes;        /* of struct zspage that the model reads */
+	uint64_t pages_per_zspage;    /* the class's */
+	uint64_t pfns[64];            /* its pages, first to last */
+	unsigned n_pages;
+};
+typedef struct uz_error *uz_zspage_fn(void *ctx, const struct uz_zspage_info *z);
+/* Calls fn for every zspage on every fullness list of every size class of
+ * device `device`'s zsmalloc pool (zspool.c), each size class once (merged
+ * classes share one struct).  For zram-keep: the pages a reader of the pool
+ * needs.  Fails on a list that does not end, a page that cannot be
+ * translated, or unreadable memory, naming the class and the pool. */
+struct uz_error *uz_zram_for_each_zspage(struct uz_zram_model *m, size_t device, uz_zspage_fn *fn, void *ctx);
+
 /* ---- resolving a swap entry ---- */
 
 enum uz_slot_source {

@@ -391,6 +391,16 @@ class Sweep:
                     self.bad(name + "-said", f"outcome {outcome} without a reason or integrity mark: {mine[:1]}")
             os.unlink(t)
 
+    def expect_rejected(self, name, inp, bad_out):
+        """--verify INP BAD_OUT must fail with one line (exit 4 or 6); BAD_OUT is removed."""
+        vrc, _, verr, _ = self.run(["--verify"] + self.dbg + [inp, bad_out])
+        msg = verr.decode(errors="replace").strip()
+        if vrc in (4, 6) and len(msg.splitlines()) == 1:
+            self.ok(name, f"rc {vrc}: {msg[-160:]}")
+        else:
+            self.bad(name, f"--verify gave rc {vrc}: {msg[-300:]}")
+        os.unlink(bad_out)
+
     def verify_rejects(self, elf, kd):
         """--verify must fail on each kind of unrecorded change (defect 6)."""
         out = os.path.join(self.work, "v.out")
@@ -424,13 +434,7 @@ class Sweep:
                     self.flip(t, off)
                 else:
                     self.poke(t, off, val)
-            vrc, _, verr, _ = self.run(["--verify"] + self.dbg + [elf, t])
-            msg = verr.decode(errors="replace").strip()
-            if vrc in (4, 6) and len(msg.splitlines()) == 1:
-                self.ok(name, f"rc {vrc}: {msg[-160:]}")
-            else:
-                self.bad(name, f"--verify gave rc {vrc}: {msg[-300:]}")
-            os.unlink(t)
+            self.expect_rejected(name, elf, t)
         os.unlink(out)
         # kdump output: utsname, offset_vmcoreinfo, dump_level
         kout = os.path.join(self.work, "vk.out")
@@ -440,13 +444,7 @@ class Sweep:
                           ("verify-rejects-kdump-offset-vmcoreinfo", bs + 32), ("verify-rejects-kdump-dump-level", bs + 8)):
             t = self.copy(kout, "vbad.kd")
             self.flip(t, off)
-            vrc, _, verr, _ = self.run(["--verify"] + self.dbg + [kd, t])
-            msg = verr.decode(errors="replace").strip()
-            if vrc in (4, 6) and len(msg.splitlines()) == 1:
-                self.ok(name, f"rc {vrc}: {msg[-160:]}")
-            else:
-                self.bad(name, f"--verify gave rc {vrc}: {msg[-300:]}")
-            os.unlink(t)
+            self.expect_rejected(name, kd, t)
         # and the unchanged output passes
         vrc, _, verr, _ = self.run(["--verify"] + self.dbg + [kd, kout])
         if vrc == 0:
