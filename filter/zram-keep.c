@@ -93,6 +93,9 @@ struct keep {
 	struct uz_page_patch *patches;
 	size_t n_patches;
 	uint64_t needed_by_cat[UZ_NEED_COUNT], kept_by_cat[UZ_NEED_COUNT];
+	/* each kept page once, under the first category that needed it (the
+	 * per-category counts above overlap: a page can serve several) */
+	uint64_t kept_by_first_cat[UZ_NEED_COUNT];
 	uint64_t kept_by_lack[LACK_COUNT];
 	uint64_t checked_same;    /* needed pages in both, compared byte for byte */
 };
@@ -173,6 +176,11 @@ static struct uz_error *plan(struct keep *kp)
 		kp->kept_by_lack[why]++;
 		for (int c = 0; c < UZ_NEED_COUNT; c++)
 			kp->kept_by_cat[c] += (mask >> c) & 1;
+		for (int c = 0; c < UZ_NEED_COUNT; c++)
+			if ((mask >> c) & 1) {
+				kp->kept_by_first_cat[c]++;
+				break;
+			}
 		kp->patches[kp->n_patches++].pfn = pfn;
 	}
 	free(a);
@@ -248,8 +256,8 @@ static void print_summary(const struct keep *kp)
 		strcmp(kp->out_path, "-") == 0 ? "standard output" : kp->out_path);
 	const char *sep = " (";
 	for (int c = 0; c < UZ_NEED_COUNT; c++)
-		if (kp->kept_by_cat[c]) {
-			fprintf(stderr, "%s%s %" PRIu64, sep, uz_need_category_name(c), kp->kept_by_cat[c]);
+		if (kp->kept_by_first_cat[c]) {
+			fprintf(stderr, "%s%s %" PRIu64, sep, uz_need_category_name(c), kp->kept_by_first_cat[c]);
 			sep = ", ";
 		}
 	fprintf(stderr, "%s\n", *sep == ',' ? ")" : "");

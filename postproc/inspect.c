@@ -436,8 +436,34 @@ static struct uz_error *show_swap_entry(struct uz_zram_model *m, uint32_t type, 
 	UZ_TRY(uz_zram_ctx_create(m, &ctx));
 	uint8_t *page = malloc(page_size);
 	struct uz_slot_result res;
+	memset(&res, 0, sizeof(res));
 	struct uz_error *err = page ? uz_zram_resolve(m, ctx, type, offset, page, &res)
 				    : uz_error_create(UZ_ERR_NOMEM, "out of memory");
+	if (err && page && res.failure != UZ_FAIL_NONE) {
+		/* Where the page is, even when its bytes are not in the dump:
+		 * written back is an answer (exit 0), other failures are errors
+		 * that the JSON describes too. */
+		bool answer = res.failure == UZ_FAIL_WRITTEN_BACK;
+		if (j) {
+			json_key(j, "swap_type"); json_uint(j, type);
+			json_key(j, "offset"); json_uint(j, offset);
+			json_key(j, "source"); json_string(j, answer ? "written-back" : "none");
+			json_key(j, "failure"); json_string(j, uz_slot_failure_name(res.failure));
+			if (answer) {
+				json_key(j, "backing_block"); json_uint(j, res.backing_block);
+			}
+			json_key(j, "why"); json_string(j, err->message);
+		} else if (answer) {
+			printf("  %s\n  (give --backing-dev with an image of that device to read the page)\n", err->message);
+		}
+		if (answer) {
+			uz_error_destroy(err);
+			err = NULL;
+		}
+		free(page);
+		uz_zram_ctx_destroy(ctx);
+		return err;
+	}
 	if (!err) {
 		describe_slot(m, &res, page_size, j);
 		if (j) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "inspect.h"
 #include "interrupt.h"
@@ -63,14 +64,17 @@ static const char usage_text[] =
 	"      --vaddr=PID:ADDR    show where a process's page lives (RAM, swap cache,\n"
 	"                          zram slot), and hexdump it\n"
 	"      --json              machine-readable output for the inspection commands\n"
-	"  -q, --quiet             no progress bar and no summary\n"
+	"  -q, --quiet             no progress and no summary\n"
+	"  -v, --verbose           also each phase's time and memory\n"
 	"  -h, --help              show this help and exit\n"
 	"  -V, --version           show the version and exit\n"
 	"\n"
 	"Exit status: 0 success; 2 bad arguments; 3 I/O error; 4 corrupt or truncated\n"
 	"input; 5 unsupported input; 6 something needed is missing (debuginfo\n"
 	"mismatch, symbol, page not in the dump, or --strict with unrestored pages);\n"
-	"7 out of memory.  Stopped by SIGINT/SIGTERM/SIGHUP: nothing partial is left and\n"
+	"7 out of memory; 8 partial: OUT written, but some zram-swapped pages that were\n"
+	"in RAM could not be restored (missing or failed; written-back pages without\n"
+	"--backing-dev do not count).  Stopped by SIGINT/SIGTERM/SIGHUP: nothing partial is left and\n"
 	"the program ends by that signal.  See vmcore-unzram(8).\n";
 
 enum {
@@ -98,10 +102,15 @@ static const struct option long_options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "backing-dev", required_argument, NULL, OPT_BACKING_DEV },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* Documented in vmcore-unzram(8): OUT written, but some pages that were in
+ * RAM could not be restored. */
+#define EXIT_PARTIAL 8
 
 enum mode { MODE_REWRITE, MODE_VERIFY, MODE_PS, MODE_VTOP, MODE_ZRAM_INFO, MODE_SLOT, MODE_VADDR };
 
@@ -115,6 +124,18 @@ static int fail(struct uz_error *err)
 	if (interrupted)
 		uz_interrupt_die();
 	return code;
+}
+
+/* makedumpfile's -d is the dump level; here it names a directory.  A
+ * makedumpfile user's `-d 31` is told so rather than searched for. */
+static struct uz_error *check_not_dump_level(const char *arg)
+{
+	struct stat st;
+	if (arg[0] && strspn(arg, "0123456789") == strlen(arg) && stat(arg, &st) != 0)
+		return uz_error_create(UZ_ERR_USAGE,
+				       "-d %s: -d names the debuginfo directory here (--debuginfo=DIR), not makedumpfile's dump level; vmcore-unzram keeps every page of its input",
+				       arg);
+	return NULL;
 }
 
 static struct uz_error *parse_format(const char *s, enum uz_dump_format *out)
@@ -212,15 +233,19 @@ int main(int argc, char **argv)
 	char **bk_devs = NULL, **bk_images = NULL;
 	size_t n_bk = 0;
 	struct uz_error *err = NULL;
+	uint64_t partial = 0;
 	int c;
 
 	o.kernel.need_modules = uz_zram_modules;
 	uz_interrupt_block();
 	opterr = 0;
-	while (!err && (c = getopt_long(argc, argv, ":d:f:c:j:p:qhV", long_options, NULL)) != -1) {
+	while (!err && (c = getopt_long(argc, argv, ":d:f:c:j:p:qvhV", long_options, NULL)) != -1) {
 		long v;
 		switch (c) {
-		case 'd': o.kernel.debuginfo_dir = optarg; break;
+		case 'd':
+			o.kernel.debuginfo_dir = optarg;
+			err = check_not_dump_level(optarg);
+			break;
 		case OPT_VMLINUX: o.kernel.vmlinux = optarg; break;
 		case 'f':
 			err = parse_format(optarg, &o.write.format);
@@ -286,6 +311,7 @@ int main(int argc, char **argv)
 		case OPT_JSON: json = true; break;
 		case OPT_BACKING_DEV: err = parse_backing(optarg, &bk_devs, &bk_images, &n_bk); break;
 		case 'q': o.quiet = true; break;
+		case 'v': o.verbose = true; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -306,6 +332,15 @@ int main(int argc, char **argv)
 	o.n_backing = n_bk;
 	const struct uz_backing_images bk = { bk_devs, bk_images, n_bk };
 	int nargs = argc - optind;
+	/* Contradictions are refused, not resolved silently. */
+	if (!err && o.format_given && o.write.format == UZ_DUMP_ELF && o.compress_given)
+		err = uz_error_create(UZ_ERR_USAGE, "--compress applies to kdump-compressed output, not to --format=elf");
+	if (!err && json && (mode == MODE_REWRITE || mode == MODE_VERIFY))
+		err = uz_error_create(UZ_ERR_USAGE, "--json is for the inspection commands; the rewrite writes JSON with --report=FILE");
+	if (!err && (o.n_pids || o.n_comms) && mode != MODE_REWRITE)
+		err = uz_error_create(UZ_ERR_USAGE, "--pid and --comm choose what the rewrite restores; they do not apply here");
+	if (!err && o.quiet && o.verbose)
+		err = uz_error_create(UZ_ERR_USAGE, "--quiet and --verbose contradict each other");
 	if (!err) {
 		int want = (mode == MODE_REWRITE || mode == MODE_VERIFY) ? 2 : 1;
 		/* --in-place FILE and --verify OUT (a self-check) take one. */
@@ -334,6 +369,8 @@ int main(int argc, char **argv)
 		switch (mode) {
 		case MODE_REWRITE:
 			err = uz_rewrite_run(&o, &totals);
+			if (!err)
+				partial = totals.ptes[UZ_OUT_MISSING] + totals.ptes[UZ_OUT_FAILED];
 			break;
 		case MODE_VERIFY:
 			err = uz_rewrite_verify(&(struct uz_verify_options){
@@ -364,5 +401,17 @@ int main(int argc, char **argv)
 		free(bk_devs[i]);
 	free(bk_devs);
 	free(bk_images);
-	return err ? fail(err) : 0;
+	if (err)
+		return fail(err);
+	/* OUT is complete, but pages that were in RAM could not be restored
+	 * (their metadata filtered out, or corrupt): not a clean success.
+	 * Written-back pages without an image are not counted: they were
+	 * never in the dump. */
+	if (partial) {
+		if (!o.quiet)
+			fprintf(stderr, "vmcore-unzram: partial: %" PRIu64 " zram swap PTEs could not be restored from the dump "
+				"(missing or failed; see above or --report); exit status %d\n", partial, EXIT_PARTIAL);
+		return EXIT_PARTIAL;
+	}
+	return 0;
 }

@@ -1,8 +1,11 @@
-/* progress.h - a progress bar on a terminal (stderr), silent otherwise.
+/* progress.h - progress of a long phase, on stderr.
  *
- * Owns: deciding whether to draw (stderr is a tty and not --quiet), rate
- * limiting redraws, and clearing the line when done.  No global state: the
- * caller owns a struct progress.
+ * Owns: deciding how to show it and rate limiting.  On a terminal: one
+ * updating line with a bar, the percentage and an ETA, cleared when done.
+ * Otherwise (a kdump log, a pipe), as makedumpfile does: a line
+ * "[ 40.0 %] eta 3s" at every 10 %, but only for a phase that has run for a
+ * second, so short runs and test logs stay quiet.  Nothing with --quiet.
+ * No global state: the caller owns a struct progress.
  */
 #ifndef UZ_PROGRESS_H
 #define UZ_PROGRESS_H
@@ -11,10 +14,12 @@
 #include <stdint.h>
 
 struct progress {
-	bool enabled;
+	bool enabled;            /* anything to show */
+	bool tty;                /* stderr is a terminal */
 	const char *label;
 	uint64_t total;
-	uint64_t last_drawn_ns;
+	uint64_t start_ns, last_drawn_ns;
+	unsigned next_tenth;     /* non-terminal: next 10 % step to print */
 };
 
 void progress_start(struct progress *p, bool quiet, const char *label, uint64_t total);

@@ -139,7 +139,8 @@ struct run {
 	uint64_t batch_rank;
 	size_t batch_n;
 	bool frames_started;     /* pass 2 begun (a batch is current or decoding) */
-	bool times;              /* VMCOREUNZRAM_TIMES set: print each phase's time */
+	bool times;              /* -v or VMCOREUNZRAM_TIMES: print each phase's time */
+	struct progress write_progress;
 	double last_mark, last_cpu;
 };
 
@@ -380,7 +381,14 @@ static struct uz_error *collect_mms(struct run *r)
 		m[out++] = m[i];
 	}
 	r->mms.len = out;
-	r->t->mms = out;
+	r->t->mms = 0;
+	for (size_t i = 0; i < out; i++)
+		r->t->mms += m[i].selected;
+	if ((r->opts->n_pids || r->opts->n_comms) && !r->t->mms)
+		return uz_error_create(UZ_ERR_NOT_FOUND,
+				       "no process of the dump matches %s (%" PRIu64 " tasks, %zu with user memory; --ps lists them)",
+				       r->opts->n_pids && r->opts->n_comms ? "--pid or --comm" : r->opts->n_pids ? "--pid" : "--comm",
+				       r->t->tasks, out);
 	return NULL;
 }
 
@@ -973,6 +981,7 @@ static void sanitize_comm(char *dst, const char *src)
 static struct uz_error *fill_patch(void *ctx, size_t index, void *page)
 {
 	struct run *r = ctx;
+	progress_update(&r->write_progress, index + 1);
 	if (index >= r->n_pt_pfns) {
 		uint64_t rank = index - r->n_pt_pfns;
 		if (!r->frames_started || rank < r->batch_rank)
@@ -1076,16 +1085,20 @@ static struct uz_error *write_output(struct run *r)
 		struct uz_dump_write_stats stats;
 		memset(&stats, 0, sizeof(stats));
 		wo.stats = &stats;
+		progress_start(&r->write_progress, r->opts->quiet, "writing", n);
 		err = uz_dump_write(r->dump, r->opts->out_path, patches, n, fill_patch, r, &wo);
+		progress_finish(&r->write_progress);
 		r->t->broken_pages = stats.broken_pages;
 		if (!err && stats.broken_pages && !r->opts->quiet)
 			fprintf(stderr, "vmcore-unzram: warning: %" PRIu64 " page%s of %s could not be read and stay%s unreadable in the output (first: %s)\n",
 				stats.broken_pages, stats.broken_pages == 1 ? "" : "s", r->opts->in_path,
 				stats.broken_pages == 1 ? "s" : "", stats.first_broken_why);
 		if (!err && wo.in_place && !r->opts->quiet)
-			fprintf(stderr, "vmcore-unzram: %s\n", fell_back
-				? "--in-place: the file has no room for another program header before its data, so it was rewritten whole"
-				: "--in-place: appended the new frames and patched the page tables in place");
+			fprintf(stderr, "vmcore-unzram: %s\n",
+				!fell_back ? "--in-place: appended the new frames and patched the page tables in place"
+				: uz_dump_format(r->dump) != UZ_DUMP_ELF
+				? "--in-place: a kdump-compressed file cannot grow in place (its page data follows the bitmaps and descriptors that would grow), so it was rewritten whole, safely through a temporary file"
+				: "--in-place: the file has no room for another program header before its data, so it was rewritten whole, safely through a temporary file");
 	}
 	uz_record_writer_free(&record);
 	free(patches);
@@ -1191,8 +1204,8 @@ static void print_summary(const struct run *r)
 			restored += t->ptes[o];
 	}
 	fprintf(stderr, "vmcore-unzram: %" PRIu64 " of %" PRIu64 " zram swap PTEs restored "
-		"(%" PRIu64 " processes, %" PRIu64 " new frames from PFN 0x%" PRIx64 ", %" PRIu64 " page-table pages changed)\n",
-		restored, total, t->mms, t->frames_added, t->first_frame, t->pt_pages_changed);
+		"(%" PRIu64 " process%s, %" PRIu64 " new frames from PFN 0x%" PRIx64 ", %" PRIu64 " page-table pages changed)\n",
+		restored, total, t->mms, t->mms == 1 ? "" : "es", t->frames_added, t->first_frame, t->pt_pages_changed);
 	for (int o = 0; o < UZ_OUT_COUNT; o++)
 		if (t->ptes[o])
 			fprintf(stderr, "  %-13s %10" PRIu64 " PTEs %10" PRIu64 " swap entries\n",
@@ -1290,7 +1303,7 @@ struct uz_error *uz_rewrite_run(const struct uz_rewrite_options *opts,
 	memset(totals, 0, sizeof(*totals));
 	r.opts = opts;
 	r.t = totals;
-	r.times = getenv("VMCOREUNZRAM_TIMES") != NULL;
+	r.times = opts->verbose || getenv("VMCOREUNZRAM_TIMES") != NULL;
 	phase_mark(&r, "start");
 	vec_init(&r.mms, sizeof(struct mm_entry));
 	vec_init(&r.hits, sizeof(struct pte_hit));

@@ -27,6 +27,7 @@ struct uz_rewrite_options {
 	bool format_given, compress_given;
 	bool strict;            /* any unrestored zram page is an error */
 	bool quiet;
+	bool verbose;           /* -v: each phase's time and memory */
 	int threads;
 	const int32_t *pids;    /* restrict to these tgids (NULL: all) */
 	size_t n_pids;
@@ -44,7 +45,7 @@ struct uz_rewrite_totals {
 	uint64_t entries[UZ_OUT_COUNT];  /* per distinct swap entry */
 	uint64_t non_zram_swap_ptes;     /* swap entries on other devices, left alone */
 	uint64_t special_ptes;           /* migration/device/marker entries, left alone */
-	uint64_t mms, tasks;
+	uint64_t mms, tasks;             /* mms: those selected (--pid, --comm) */
 	uint64_t frames_added;
 	uint64_t pt_pages_changed;
 	uint64_t first_frame;

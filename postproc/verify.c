@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "interrupt.h"
+#include "progress.h"
 #include "record/record.h"
 #include "rewrite.h"
 #include "vec.h"
@@ -89,7 +90,7 @@ static struct uz_error *check_added_frame(struct uz_dump *out, uint64_t pfn)
 }
 
 static struct uz_error *verify_pages(struct uz_dump *in, struct uz_dump *out, const struct uz_record *rec,
-				     struct page_tally *t)
+				     struct page_tally *t, bool quiet)
 {
 	uint64_t ps = uz_dump_page_size(in);
 	if (uz_dump_page_size(out) != ps)
@@ -109,9 +110,14 @@ static struct uz_error *verify_pages(struct uz_dump *in, struct uz_dump *out, co
 	if (uz_dump_max_pfn(out) > end)
 		end = uz_dump_max_pfn(out);
 	size_t next_change = 0;
+	struct progress p;
+	progress_start(&p, quiet, "verifying pages", end);
 	for (uint64_t pfn = 0; pfn < end && !err; pfn++) {
-		if (!(pfn & 0xffff) && (err = uz_interrupt_check()))
-			break;
+		if (!(pfn & 0xfff)) {
+			progress_update(&p, pfn);
+			if ((err = uz_interrupt_check()))
+				break;
+		}
 		enum uz_page_state sa = UZ_PAGE_HOLE, sb;
 		if (pfn < uz_dump_max_pfn(in))
 			err = uz_dump_page_state(in, pfn, &sa);
@@ -155,6 +161,7 @@ static struct uz_error *verify_pages(struct uz_dump *in, struct uz_dump *out, co
 			err = compare_page(rec, &next_change, pfn, ps, a, b, t);
 		t->compared++;
 	}
+	progress_finish(&p);
 	if (!err && t->words != rec->ptes.len)
 		err = uz_error_create(UZ_ERR_MISMATCH, "the record names %zu PTEs but only %" PRIu64 " were found in present pages",
 				      rec->ptes.len, t->words);
@@ -313,7 +320,7 @@ struct uz_error *uz_rewrite_verify(const struct uz_verify_options *o)
 	if (!err && in)
 		err = uz_error_wrap(uz_dump_compare_metadata(in, out, UZ_RECORD_NOTE_NAME, &notes), "metadata");
 	if (!err)
-		err = in ? verify_pages(in, out, &rec, &t) : verify_self(out, &rec, &t);
+		err = in ? verify_pages(in, out, &rec, &t, o->quiet) : verify_self(out, &rec, &t);
 	if (!err && t.pending)
 		err = uz_error_create(UZ_ERR_MISMATCH,
 				      "an --in-place update was cut short: %" PRIu64 " of %zu recorded PTEs (the first at 0x%" PRIx64

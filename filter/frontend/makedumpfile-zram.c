@@ -61,8 +61,12 @@ static const char usage_text[] =
 	"--partial-dmesg, --mem-usage, -R, -g, --diskset.\n"
 	"\n"
 	"Own options (only as the single argument):\n"
-	"      --zram-keep-help      show this help and exit\n"
-	"      --zram-keep-version   show the version and exit\n"
+	"      --zram-keep-help      show this help and exit (also --help, -h when\n"
+	"                            called as " PROG "; as makedumpfile, --help is\n"
+	"                            the real makedumpfile's)\n"
+	"      --zram-keep-version   show the version and exit (also --version as\n"
+	"                            " PROG ")\n"
+	"  makedumpfile's own options: makedumpfile --help, makedumpfile(8).\n"
 	"\n"
 	"Environment:\n"
 	"  MAKEDUMPFILE_REAL  the real makedumpfile; default: the first executable of\n"
@@ -734,13 +738,24 @@ static int become_real(char **argv, const struct self *self)
 	return EXIT_NOT_FOUND;
 }
 
+/* Called by its own name (not installed as "makedumpfile"), --help and
+ * --version describe the front-end; as "makedumpfile", they are the real
+ * makedumpfile's, byte for byte, for the scripts that read them. */
+static bool called_by_own_name(const char *argv0)
+{
+	const char *base = strrchr(argv0, '/');
+	return strcmp(base ? base + 1 : argv0, PROG) == 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc == 2 && strcmp(argv[1], "--zram-keep-help") == 0) {
+	bool own = called_by_own_name(argv[0]);
+	if (argc == 2 && (strcmp(argv[1], "--zram-keep-help") == 0 ||
+			  (own && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)))) {
 		fputs(usage_text, stdout);
 		return 0;
 	}
-	if (argc == 2 && strcmp(argv[1], "--zram-keep-version") == 0) {
+	if (argc == 2 && (strcmp(argv[1], "--zram-keep-version") == 0 || (own && strcmp(argv[1], "--version") == 0))) {
 		printf(PROG " (vmcore-unzram) %s\n", UZ_VERSION);
 		return 0;
 	}

@@ -447,12 +447,15 @@ struct uz_error *uz_dump_page_state(struct uz_dump *d, uint64_t pfn,
 	return d->ops->page_state(d, pfn, state);
 }
 
-static const char *state_name(enum uz_page_state s)
+/* Why a page cannot be read, naming the fix where there is one. */
+static const char *state_name(const struct uz_dump *d, enum uz_page_state s)
 {
 	switch (s) {
 	case UZ_PAGE_PRESENT: return "present";
 	case UZ_PAGE_ZERO: return "zero";
-	case UZ_PAGE_EXCLUDED: return "excluded from the dump (filtered by makedumpfile)";
+	case UZ_PAGE_EXCLUDED:
+		return d->incomplete ? "not in the dump: the dump is incomplete (makedumpfile stopped before writing it)"
+				     : "excluded from the dump (filtered by makedumpfile; zram-keep, or makedumpfile-zram --zram-keep in the capture kernel, keeps what vmcore-unzram needs)";
 	case UZ_PAGE_HOLE: return "not in the dump (no RAM there)";
 	}
 	return "unknown";
@@ -488,7 +491,7 @@ static struct uz_error *cached_page(struct uz_dump *d, uint64_t pfn, const uint8
 		return uz_error_create(UZ_ERR_FAULT, "page 0x%llx (physical 0x%llx) is %s",
 				       (unsigned long long)pfn,
 				       (unsigned long long)(pfn << d->page_shift),
-				       state_name(state));
+				       state_name(d, state));
 	uint8_t *slot = c->data + victim * d->page_size;
 	c->valid[victim] = false;
 	struct uz_error *err = d->ops->read_page(d, pfn, slot);
@@ -574,7 +577,7 @@ struct uz_error *uz_check_patches(struct uz_dump *d, const struct uz_page_patch 
 		if (state != UZ_PAGE_PRESENT && state != UZ_PAGE_ZERO)
 			return uz_error_create(UZ_ERR_USAGE,
 					       "cannot replace page 0x%llx: it is %s",
-					       (unsigned long long)pfn, state_name(state));
+					       (unsigned long long)pfn, state_name(d, state));
 	}
 	return NULL;
 }

@@ -107,7 +107,7 @@ struct uz_zram_model {
 	uint64_t page_size;
 	unsigned page_shift;
 	bool have_zram;                 /* zram/zsmalloc types usable */
-	char zram_why[200];
+	char zram_why[1024];
 	struct layout L;
 	struct swap_layout S;
 	struct uz_swap_area_info *areas;
