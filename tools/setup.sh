@@ -7,10 +7,10 @@ set -euo pipefail
 what=${1:-all}
 
 build_pkgs=(gcc make pkg-config libelf-dev libdw-dev liblz4-dev liblzo2-dev libbpf-dev
-            libzstd-dev zlib1g-dev libsnappy-dev clang libclang-rt-14-dev)
+            libzstd-dev zlib1g-dev libsnappy-dev clang libclang-rt-14-dev dpkg-dev)
 test_pkgs=(time qemu-system-x86 qemu-system-arm qemu-user busybox-static crash makedumpfile
            python3-drgn python3-minimal kexec-tools cpio xz-utils zstd
-           gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+           gcc-aarch64-linux-gnu libc6-dev-arm64-cross debootstrap lintian bsdutils)
 
 case "$what" in
   build) pkgs=("${build_pkgs[@]}") ;;
