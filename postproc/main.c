@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "inspect.h"
 #include "interrupt.h"
@@ -32,7 +33,9 @@ static const char usage_text[] =
 	"entries rewritten to map them, so that unmodified crash, drgn and gdb read the\n"
 	"pages.  IN is never modified (OUT may not be IN under any name).  OUT has\n"
 	"IN's format and compression unless --format/--compress say otherwise, and\n"
-	"records every rewrite in a note.\n"
+	"records every rewrite in a note.  OUT '-' writes makedumpfile's flattened\n"
+	"format to standard output (makedumpfile -R reassembles it); IN '-' reads\n"
+	"standard input.\n"
 	"\n"
 	"Options:\n"
 	"  -d, --debuginfo=DIR     directory with the debug vmlinux and debug modules\n"
@@ -45,6 +48,7 @@ static const char usage_text[] =
 	"                          pages added; crash-safe (a second run completes an\n"
 	"                          update a crash cut short)\n"
 	"      --strict            fail if any zram-swapped page cannot be restored\n"
+	"      --force             replace OUT if it exists (refused otherwise)\n"
 	"  -j, --jobs=N            decompression threads (default: number of cores)\n"
 	"  -p, --pid=PID           only processes with this PID (repeatable)\n"
 	"      --comm=NAME         only processes with this command name (repeatable)\n"
@@ -79,7 +83,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_VMLINUX = 256, OPT_IN_PLACE, OPT_STRICT, OPT_COMM, OPT_REPORT, OPT_VERIFY,
-	OPT_PS, OPT_VTOP, OPT_ZRAM_INFO, OPT_JSON, OPT_SLOT, OPT_VADDR, OPT_BACKING_DEV,
+	OPT_PS, OPT_VTOP, OPT_ZRAM_INFO, OPT_JSON, OPT_SLOT, OPT_VADDR, OPT_BACKING_DEV, OPT_FORCE,
 };
 
 static const struct option long_options[] = {
@@ -101,6 +105,7 @@ static const struct option long_options[] = {
 	{ "vaddr", required_argument, NULL, OPT_VADDR },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "backing-dev", required_argument, NULL, OPT_BACKING_DEV },
+	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -234,6 +239,7 @@ int main(int argc, char **argv)
 	size_t n_bk = 0;
 	struct uz_error *err = NULL;
 	uint64_t partial = 0;
+	bool force = false;
 	int c;
 
 	o.kernel.need_modules = uz_zram_modules;
@@ -311,6 +317,7 @@ int main(int argc, char **argv)
 		case OPT_JSON: json = true; break;
 		case OPT_BACKING_DEV: err = parse_backing(optarg, &bk_devs, &bk_images, &n_bk); break;
 		case 'q': o.quiet = true; break;
+		case OPT_FORCE: force = true; break;
 		case 'v': o.verbose = true; break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -355,12 +362,24 @@ int main(int argc, char **argv)
 		/* Identity, not spelling: ./IN, a symlink or a hard link to IN
 		 * is IN, and writing it would replace the only copy of a dump. */
 		bool same = strcmp(o.in_path, o.out_path) == 0 || uz_path_same_file(o.in_path, o.out_path);
-		if (o.write.in_place && !same)
+		bool to_stdout = strcmp(o.out_path, "-") == 0;
+		struct stat st;
+		if (to_stdout && o.write.in_place)
+			err = uz_error_create(UZ_ERR_USAGE, "--in-place updates a file; standard output is not one");
+		else if (to_stdout && o.report_path && strcmp(o.report_path, "-") == 0)
+			err = uz_error_create(UZ_ERR_USAGE, "OUT is standard output: --report needs a file");
+		else if (to_stdout && isatty(STDOUT_FILENO))
+			err = uz_error_create(UZ_ERR_USAGE, "OUT '-' writes a dump to standard output, which is a terminal; redirect or pipe it");
+		else if (to_stdout)
+			o.write.flattened = true;   /* makedumpfile -F's stream: makedumpfile -R reassembles it */
+		else if (o.write.in_place && !same)
 			err = uz_error_create(UZ_ERR_USAGE, "--in-place updates FILE itself: name it once (vmcore-unzram --in-place FILE)");
 		else if (!o.write.in_place && same)
 			err = uz_error_create(UZ_ERR_USAGE,
 					      "OUT %s is the input file itself; give another OUT (or --in-place FILE to update an ELF dump)",
 					      o.out_path);
+		else if (!o.write.in_place && !force && stat(o.out_path, &st) == 0)
+			err = uz_error_create(UZ_ERR_USAGE, "OUT %s exists; give --force to replace it", o.out_path);
 		else if (!o.write.in_place)
 			err = uz_output_path_check(o.out_path);
 	}

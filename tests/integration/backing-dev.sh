@@ -48,7 +48,7 @@ for set in $sets; do
   for dump in "${dumps[@]}"; do
     out=$work/out.vmcore
     n="$name-${dump%.vmcore}"
-    if ! "$bin" -q "${dbg[@]}" --backing-dev "$dev=$img" --report "$work/report.json" \
+    if ! "$bin" -q --force "${dbg[@]}" --backing-dev "$dev=$img" --report "$work/report.json" \
          "$fx/$dump" "$out" >"$work/run.log" 2>&1; then
       echo "FAIL $n: vmcore-unzram failed: $(tail -n 3 "$work/run.log" | tr '\n' ' ')"
       continue
@@ -128,7 +128,7 @@ PY
   head -c $((10 * 4096)) "$img" >"$work/short.img"
   : >"$work/empty.img"
   for kind in short empty; do
-    rc=$(status "$bin" "${dbg[@]}" --backing-dev "$dev=$work/$kind.img" --report "$work/report.json" "$in" "$work/out.vmcore")
+    rc=$(status "$bin" --force "${dbg[@]}" --backing-dev "$dev=$work/$kind.img" --report "$work/report.json" "$in" "$work/out.vmcore")
     "$py" - "$work/report.json" "$rc" "$name-$kind-image" "$work/cmd.log" <<'PY'
 import json, sys
 r, rc, name = json.load(open(sys.argv[1])), int(sys.argv[2]), sys.argv[3]
@@ -142,7 +142,7 @@ print(f"{'PASS' if ok else 'FAIL'} {name}: exit {rc}, {'size warning' if warned 
 PY
     rm -f "$work/out.vmcore"
   done
-  rc=$(status "$bin" -q --strict "${dbg[@]}" --backing-dev "$dev=$work/short.img" "$in" "$work/out.vmcore")
+  rc=$(status "$bin" -q --force --strict "${dbg[@]}" --backing-dev "$dev=$work/short.img" "$in" "$work/out.vmcore")
   [ "$rc" -eq 6 ] && echo "PASS $name-short-image-strict: exit 6: $(tail -n 1 "$work/cmd.log")" \
                   || echo "FAIL $name-short-image-strict: exit $rc: $(tail -n 2 "$work/cmd.log" | tr '\n' ' ')"
   rm -f "$work/out.vmcore"
@@ -153,7 +153,7 @@ PY
   for c in /dev/zero /dev/urandom /dev/full; do [ -c "$c" ] && { chardev=$c; break; }; done
   while IFS='|' read -r want arg pattern; do
     [ -n "$want" ] || continue
-    rc=$(status "$bin" -q "${dbg[@]}" --backing-dev "$arg" "$in" "$work/out.vmcore")
+    rc=$(status "$bin" -q --force "${dbg[@]}" --backing-dev "$arg" "$in" "$work/out.vmcore")
     if [ "$rc" -eq "$want" ] && grep -q -- "$pattern" "$work/cmd.log" && [ ! -e "$work/out.vmcore" ]; then
       echo "PASS $name-refuses: --backing-dev $arg: exit $rc: $(tail -n 1 "$work/cmd.log")"
     else
@@ -168,7 +168,7 @@ ${chardev:+2|$dev=$chardev|neither a regular file nor a block device}
 2|zram42=$img|no such zram device
 2|$dev|expected ZRAM=IMAGE
 EOF
-  rc=$(status "$bin" -q "${dbg[@]}" --backing-dev "$dev=$img" --backing-dev "$dev=$img" "$in" "$work/out.vmcore")
+  rc=$(status "$bin" -q --force "${dbg[@]}" --backing-dev "$dev=$img" --backing-dev "$dev=$img" "$in" "$work/out.vmcore")
   [ "$rc" -eq 2 ] && grep -q 'already given' "$work/cmd.log" && [ ! -e "$work/out.vmcore" ] \
     && echo "PASS $name-refuses-twice: exit 2: $(tail -n 1 "$work/cmd.log")" \
     || echo "FAIL $name-refuses-twice: exit $rc: $(tail -n 2 "$work/cmd.log" | tr '\n' ' ')"

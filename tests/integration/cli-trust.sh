@@ -46,6 +46,20 @@ expect elf-with-compress 2 "not to --format=elf" "$bin" -f elf -c zlib "$kd" "$w
 expect json-in-rewrite 2 "--json is for the inspection" "$bin" --json "$kd" "$work/out"
 expect json-in-verify 2 "--json is for the inspection" "$bin" --verify --json "$kd" "$work/out"
 expect pid-in-verify 2 "do not apply here" "$bin" --verify -p 1 "$kd" "$work/out"
+# 4b. an existing OUT is not replaced without --force (as makedumpfile refuses)
+echo keep >"$work/existing"
+expect exists-refused 2 "exists; give --force" "$bin" -q "$kd" "$work/existing"
+if [ "$(cat "$work/existing")" = keep ]; then echo "PASS cli-exists-kept: the existing file is untouched"
+else echo "FAIL cli-exists-kept: the existing file was changed"; fi
+expect exists-force 0 "zram swap PTEs restored" "$bin" --force "$kd" "$work/existing"
+# 5. a dump on standard output: makedumpfile's flattened format, for pipes
+if "$bin" -q "$kd" - >"$work/stdout.flat" 2>"$work/log" && [ "$(head -c 12 "$work/stdout.flat")" = makedumpfile ] &&
+   "$bin" --verify -q "$kd" "$work/stdout.flat" >>"$work/log" 2>&1; then
+  echo "PASS cli-stdout-flattened: $(stat -c %s "$work/stdout.flat") bytes of makedumpfile's flattened format; --verify passes on it"
+else
+  echo "FAIL cli-stdout-flattened: $(tail -n 2 "$work/log" | tr '\n' ' ')"
+fi
+expect stdout-terminal-report 2 "needs a file" "$bin" --report - "$kd" -
 # 6. --in-place names the file once; on a kdump file it says why it rewrote
 cp "$kd" "$work/inplace.kdump"
 expect in-place-kdump 0 "kdump-compressed file cannot grow in place" "$bin" --in-place "$work/inplace.kdump"

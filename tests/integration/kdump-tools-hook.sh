@@ -118,7 +118,7 @@ fi
 dmesg_file=$(ls "$work"/hook/*/dmesg.* 2>/dev/null | head -n 1)
 [ -s "$dmesg_file" ] && echo "PASS hook-dmesg: kdump-config's makedumpfile --dump-dmesg went through the front-end ($(wc -c <"$dmesg_file") bytes)" \
                      || echo "FAIL hook-dmesg: no dmesg file saved"
-if "$build/vmcore-unzram" --quiet "$dump" "$work/unzram" >"$work/unzram.log" 2>&1; then
+if "$build/vmcore-unzram" --quiet --force "$dump" "$work/unzram" >"$work/unzram.log" 2>&1; then
   "$py" "$here/tests/vm/verify_drgn.py" "$work/unzram" "$fx" >"$work/drgn.log" 2>&1
   "$py" "$here/tests/integration/swapped_exact.py" hook-savecore "$work/drgn.log"
 else
@@ -137,7 +137,7 @@ session plain
 plain=$(ls "$work"/plain/*/dump.* 2>/dev/null | head -n 1)
 if [ -z "$plain" ]; then
   echo "FAIL hook-control: savecore without the hook saved no dump: $(tail -n 3 "$work/plain.log" | tr '\n' ' ')"
-elif "$build/vmcore-unzram" --quiet "$plain" "$work/unzram" >"$work/unzram.log" 2>&1; then
+elif "$build/vmcore-unzram" --quiet --force "$plain" "$work/unzram" >"$work/unzram.log" 2>&1; then
   echo "FAIL hook-control: without the hook vmcore-unzram worked too, so this test proves nothing about the hook"
 else
   echo "PASS hook-control: without the hook the saved -d 31 dump is unusable: $(head -n 1 "$work/unzram.log" | cut -c1-160)"

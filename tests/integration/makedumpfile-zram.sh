@@ -257,7 +257,7 @@ keep_skip_reason() {
 # unzram_and_check NAME DUMP FIXTURE [DEBUGINFO-OPTION]...
 unzram_and_check() {
   local name=$1 dump=$2 fx=$3; shift 3
-  if ! "$unzram" --quiet "$@" "$dump" unzram.out >unzram.log 2>&1; then
+  if ! "$unzram" --quiet --force "$@" "$dump" unzram.out >unzram.log 2>&1; then
     echo "FAIL $name-unzram: $(tail -n 3 unzram.log | tr '\n' ' ')"
     return
   fi
@@ -307,7 +307,7 @@ for set in ${UZ_MDZ_SETS:-x86_64:6.1 x86_64:6.12 arm64:6.1}; do
     # must fail there; a fixture whose -d 31 happens to keep them says so.
     rm -f plain.dump
     "$fe" -d 31 -c "$orig" plain.dump >/dev/null 2>&1
-    if "$unzram" --quiet plain.dump plain.out >plain.log 2>&1; then
+    if "$unzram" --quiet --force plain.dump plain.out >plain.log 2>&1; then
       echo "SKIP mdz-$tag-control: this fixture's -d 31 dump lacks nothing vmcore-unzram needs, so the control shows nothing"
     elif grep -q 'excluded from the dump' plain.log; then
       echo "PASS mdz-$tag-control: without --zram-keep, vmcore-unzram stops: $(head -c 160 plain.log)"

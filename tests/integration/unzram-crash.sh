@@ -38,7 +38,7 @@ for kver in ${UZ_CRASH_KERNELS:-6.1 6.12}; do
       cp "$in" "$out"
       files=(--in-place "$out" "$out")
     fi
-    if ! "$bin" --quiet --vmlinux "$fx/vmlinux" -d "$fx/debug-modules" --report "$work/report.json" \
+    if ! "$bin" --quiet --force --vmlinux "$fx/vmlinux" -d "$fx/debug-modules" --report "$work/report.json" \
          "${files[@]}" >"$work/run.log" 2>&1; then
       echo "FAIL $name: vmcore-unzram failed: $(tail -n 3 "$work/run.log" | tr '\n' ' ')"
       continue

@@ -41,7 +41,7 @@ lacking() {
 # unzram_and_check NAME KEPT FIXTURE
 unzram_and_check() {
   local name=$1 kept=$2 fx=$3
-  if ! "$unzram" --quiet "${debuginfo[@]}" "$kept" "$work/unzram" >"$work/unzram.log" 2>&1; then
+  if ! "$unzram" --quiet --force "${debuginfo[@]}" "$kept" "$work/unzram" >"$work/unzram.log" 2>&1; then
     echo "FAIL $name-unzram: $(tail -n 3 "$work/unzram.log" | tr '\n' ' ')"
     return
   fi
@@ -79,7 +79,7 @@ for set in $sets; do
   fi
 
   # What is lost without zram-keep.
-  if "$unzram" --quiet "${debuginfo[@]}" --report "$work/plain.json" "$filtered" "$work/plain.out" \
+  if "$unzram" --quiet --force "${debuginfo[@]}" --report "$work/plain.json" "$filtered" "$work/plain.out" \
        >"$work/plain.log" 2>&1; then
     echo "PASS keep-$tag-baseline: without zram-keep: $("$py" -c 'import json,sys; r=json.load(open(sys.argv[1])); t=r["totals"]["zram_swap_ptes"]; print("PTEs", {k: v for k, v in t.items() if v})' "$work/plain.json" 2>/dev/null || echo "(report unreadable)")"
   else
