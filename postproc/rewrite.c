@@ -14,11 +14,12 @@
  *      asks for them, plus the rewrite record note.
  * Memory per zram swap PTE: 16 bytes (struct pte_hit) plus 16 per distinct
  * swap entry (struct slot) and about 10 in the record.
+ * The decoding threads are decode_pool.c; the summary and the JSON report
+ * are report.c; the tables they share are in rewrite_internal.h.
  */
-#include "rewrite.h"
+#include "rewrite_internal.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -30,119 +31,6 @@
 #include <unistd.h>
 
 #include "interrupt.h"
-#include "json.h"
-#include "progress.h"
-#include "vec.h"
-#include "zram/zram.h"
-
-struct mm_entry {
-	uint64_t mm;
-	int32_t tgid;
-	char comm[16];
-	bool selected;
-};
-
-/* Slots resolved per batch: reading is sequential (the dump and kernel view
- * are not thread-safe) and overlaps the decoding of the previous batch on
- * the other threads.  Memory: two batches of 2 pages per entry (2 MiB). */
-#define RESOLVE_BATCH 128
-
-struct batch_item {
-	struct uz_slot_result res;
-	struct uz_error *err;
-};
-
-struct batch {
-	struct batch_item items[RESOLVE_BATCH];
-	size_t slot[RESOLVE_BATCH];   /* slot index of each item */
-	size_t n;
-	uint8_t *src, *pages;         /* RESOLVE_BATCH pages each: read, decoded */
-};
-
-/* One user PTE holding a zram swap entry.  There is one per swapped page, so
- * it is kept to 16 bytes: its page-table page, virtual address and VMA come
- * from its segment. */
-struct pte_hit {
-	uint64_t old_pte;
-	uint32_t slot;           /* index into run.slots */
-	uint32_t index;          /* entry index within its page-table page */
-};
-
-/* Consecutive hits (walk order) in one page-table page and one VMA. */
-struct segment {
-	uint64_t pt_pfn;
-	uint64_t vaddr_base;     /* virtual address entry 0 of the page would map */
-	uint32_t vma;            /* index into run.vmas */
-	uint32_t first;          /* first hit; the next segment's first ends it */
-};
-
-/* A VMA holding at least one hit. */
-struct vma_entry {
-	uint64_t vm_flags, vm_page_prot;
-	uint32_t mm_index;
-};
-
-enum { SLOT_HUGE = 0x40, SLOT_CODEC_KNOWN = 0x80 };
-
-/* One distinct swap entry (several PTEs share one after fork): 16 bytes.
- * Its source text ("zram0:1234:lz4", ...) is made when printed
- * (slot_source), resolving the slot again for the details not kept here. */
-struct slot {
-	uint64_t offset;
-	uint32_t rank;           /* restored: its frame is first_frame + rank */
-	uint8_t type;
-	uint8_t outcome;
-	uint8_t src;             /* enum uz_slot_source */
-	uint8_t codec;           /* enum uz_codec (low 6 bits) | SLOT_HUGE | SLOT_CODEC_KNOWN */
-};
-
-/* Why an entry was not restored; few, kept apart from the slots. */
-struct why_entry {
-	uint32_t slot;
-	char *why;
-};
-
-struct pool;
-
-struct run {
-	const struct uz_rewrite_options *opts;
-	struct uz_rewrite_totals *t;
-	struct uz_dump *dump;
-	struct uz_kernel *k;
-	struct uz_zram_model *zm;
-	struct uz_zram_ctx *zctx;
-	uint64_t page_size;
-	unsigned page_shift;
-	struct vec mms;          /* struct mm_entry */
-	struct vec hits;         /* struct pte_hit, walk order */
-	struct vec segs;         /* struct segment, walk order */
-	struct vec vmas;         /* struct vma_entry */
-	struct vec slots;        /* struct slot, by (type, offset) */
-	struct vec whys;         /* struct why_entry, by slot */
-	/* walk state */
-	uint32_t cur_mm;
-	struct uz_vma_info cur_vma;
-	uint32_t cur_vma_index;  /* UINT32_MAX until the current VMA has a hit */
-	/* resolution: batches of slots read here and decoded on the pool;
-	 * batch[cur] is the one being recorded or served, the other the next */
-	struct pool *pool;
-	struct batch *batch[2];
-	int cur;
-	/* output state */
-	uint64_t n_restored;
-	uint32_t *seg_order;     /* segments sorted by page-table PFN */
-	uint64_t *pt_pfns;       /* distinct page-table PFNs with restored hits */
-	size_t *pt_first;        /* first index in seg_order for each pt_pfns[i] */
-	size_t n_pt_pfns;
-	/* frames produced for the writer: batch holds ranks [batch_rank, +batch_n) */
-	size_t next_slot;        /* next slot to look at for a restored one */
-	uint64_t batch_rank;
-	size_t batch_n;
-	bool frames_started;     /* pass 2 begun (a batch is current or decoding) */
-	bool times;              /* -v or VMCOREUNZRAM_TIMES: print each phase's time */
-	struct progress write_progress;
-	double last_mark, last_cpu;
-};
 
 /* With VMCOREUNZRAM_TIMES in the environment, the wall and CPU seconds of
  * each phase and the peak RSS so far, on stderr (docs/bench.md). */
@@ -180,13 +68,6 @@ static enum type_class classify_swap_type(struct run *r, uint32_t type)
 		break;
 	}
 	return TYPE_SPECIAL;
-}
-
-static const char *device_name(struct run *r, int device)
-{
-	const struct uz_zram_device_info *d =
-		device >= 0 ? uz_zram_device(r->zm, (size_t)device) : NULL;
-	return d ? d->name : "zram?";
 }
 
 /* Records how a slot was resolved (err and res from uz_zram_resolve or
@@ -252,80 +133,6 @@ static struct uz_error *record_result(struct run *r, size_t slot_index, struct u
 	if (e)
 		free(w.why);
 	return e;
-}
-
-/* Where a restored slot's page came from, as the report says it:
- * "zram0:1234:lz4", "swapcache:pfn=0x...", "zram0:7:same=0x...", ... */
-static const char *slot_source(struct run *r, const struct slot *s, char *buf, size_t size)
-{
-	int device = -1;
-	for (size_t d = 0; d < uz_zram_device_count(r->zm); d++)
-		if (uz_zram_device(r->zm, d)->swap_type == (int)s->type)
-			device = (int)d;
-	const char *dev = device_name(r, device);
-	struct uz_slot_result res;
-	memset(&res, 0, sizeof(res));
-	if (s->src == UZ_SRC_SWAPCACHE || s->src == UZ_SRC_SAME_FILLED || s->src == UZ_SRC_BACKING_DEV) {
-		/* Deferred: no decompression; the bytes land in a batch buffer, free now. */
-		uz_error_destroy(uz_zram_resolve(r->zm, r->zctx, s->type, s->offset, r->batch[0]->src, &res));
-	}
-	switch (s->src) {
-	case UZ_SRC_SWAPCACHE:
-		snprintf(buf, size, "swapcache:pfn=0x%" PRIx64, res.swapcache_pfn);
-		break;
-	case UZ_SRC_SAME_FILLED:
-		snprintf(buf, size, "%s:%" PRIu64 ":same=0x%" PRIx64, dev, s->offset, res.fill_word);
-		break;
-	case UZ_SRC_ZEROMAP:
-		snprintf(buf, size, "zeromap:%" PRIu64, s->offset);
-		break;
-	case UZ_SRC_BACKING_DEV:
-		snprintf(buf, size, "%s:%" PRIu64 ":backing-dev:%" PRIu64, dev, s->offset, res.backing_block);
-		break;
-	case UZ_SRC_EMPTY:
-		snprintf(buf, size, "%s:%" PRIu64 ":empty", dev, s->offset);
-		break;
-	default:
-		snprintf(buf, size, "%s:%" PRIu64 ":%s", dev, s->offset,
-			 (s->codec & SLOT_HUGE) ? "huge" :
-			 (s->codec & SLOT_CODEC_KNOWN) ? uz_codec_name((enum uz_codec)(s->codec & 0x3f)) : "?");
-		break;
-	}
-	return buf;
-}
-
-/* How far a restored page can be trusted, for the report.  zram keeps no
- * checksum of a page (and the kernel's zstd writes no content checksum), so
- * a compressed page is "decoded-unverifiable": the stream's structure, end
- * and exact page length were checked, but a changed literal byte decodes
- * without complaint.  A huge (uncompressed) slot or a swap-cache page is
- * copied as it is ("copied-unverifiable"); a same-filled or zero-map page is
- * one word the kernel keeps in its metadata ("exact"). */
-static const char *slot_integrity(const struct slot *s)
-{
-	switch (s->src) {
-	case UZ_SRC_SAME_FILLED:
-	case UZ_SRC_ZEROMAP:
-	case UZ_SRC_EMPTY:
-		return "exact";
-	case UZ_SRC_SWAPCACHE:
-	case UZ_SRC_BACKING_DEV:
-		return "copied-unverifiable";
-	default:
-		return (s->codec & SLOT_HUGE) ? "copied-unverifiable" : "decoded-unverifiable";
-	}
-}
-
-static int cmp_why(const void *key, const void *elem)
-{
-	uint32_t k = *(const uint32_t *)key, e = ((const struct why_entry *)elem)->slot;
-	return (k > e) - (k < e);
-}
-
-static const char *slot_why(const struct run *r, uint32_t slot)
-{
-	const struct why_entry *w = bsearch(&slot, r->whys.data, r->whys.len, sizeof(struct why_entry), cmp_why);
-	return w ? w->why : NULL;
 }
 
 /* ---- phase 1: mms ---- */
@@ -466,44 +273,12 @@ static struct uz_error *walk_mms(struct run *r)
 	return err;
 }
 
-/* Segment of hit i (segments are in hit order). */
-static size_t seg_of_hit(const struct run *r, size_t hit, size_t guess)
-{
-	const struct segment *sg = r->segs.data;
-	if (guess < r->segs.len && sg[guess].first <= hit &&
-	    (guess + 1 == r->segs.len || sg[guess + 1].first > hit))
-		return guess;
-	size_t lo = 0, hi = r->segs.len;
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (sg[mid].first <= hit)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static size_t seg_end(const struct run *r, size_t seg)
-{
-	return seg + 1 < r->segs.len ? ((const struct segment *)vec_at(&r->segs, seg + 1))->first : r->hits.len;
-}
-
-static uint64_t hit_paddr(const struct run *r, const struct segment *sg, const struct pte_hit *h)
-{
-	return (sg->pt_pfn << r->page_shift) + (uint64_t)h->index * 8;
-}
-
-static uint64_t hit_vaddr(const struct run *r, const struct segment *sg, const struct pte_hit *h)
-{
-	return sg->vaddr_base + (uint64_t)h->index * r->page_size;
-}
-
-static uint64_t hit_new_pte(struct run *r, const struct segment *sg, const struct slot *s)
+uint64_t hit_new_pte(struct run *r, const struct segment *sg, const struct slot *s)
 {
 	const struct vma_entry *v = vec_at(&r->vmas, sg->vma);
 	return uz_kernel_pte_make_present(r->k, r->t->first_frame + s->rank, v->vm_flags, v->vm_page_prot);
 }
+
 
 /* ---- phase 3: distinct entries and resolution ---- */
 
@@ -552,163 +327,6 @@ static struct uz_error *build_slots(struct run *r)
 	return err;
 }
 
-/* Decoding threads that live for the whole run: a batch is handed to them by
- * bumping `generation`; the calling thread decodes its share too. */
-struct decode_job {
-	struct uz_zram_ctx *ctx;
-	struct batch_item *items;
-	const uint8_t *src;       /* compressed bytes, one page-size stride per item */
-	uint8_t *pages;           /* decoded pages */
-	size_t first, stride, n;
-	uint64_t page_size;
-};
-
-struct pool {
-	pthread_mutex_t mu;
-	pthread_cond_t go, done;
-	uint64_t generation;
-	int running;              /* workers still decoding this generation */
-	bool quit;
-	int nthreads;             /* jobs; job 0 is the caller's */
-	int started;              /* workers running jobs 1..started */
-	bool caller_job;          /* no worker: pool_wait decodes job 0 here */
-	struct decode_job *jobs;
-	struct uz_zram_ctx **ctxs;
-	pthread_t *tids;
-};
-
-struct worker_arg {
-	struct pool *pool;
-	int index;
-};
-
-static void decode_job_run(struct decode_job *j)
-{
-	for (size_t i = j->first; i < j->n; i += j->stride) {
-		struct batch_item *it = &j->items[i];
-		if (!it->err && it->res.deferred)
-			it->err = uz_zram_decompress_deferred(j->ctx, &it->res, j->src + i * j->page_size,
-							      j->pages + i * j->page_size);
-	}
-}
-
-static void *pool_worker(void *arg)
-{
-	struct worker_arg *wa = arg;
-	struct pool *p = wa->pool;
-	int index = wa->index;
-	free(wa);
-	uint64_t seen = 0;
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (!p->quit && p->generation == seen)
-			pthread_cond_wait(&p->go, &p->mu);
-		if (p->quit)
-			break;
-		seen = p->generation;
-		pthread_mutex_unlock(&p->mu);
-		decode_job_run(&p->jobs[index]);
-		pthread_mutex_lock(&p->mu);
-		if (--p->running == 0)
-			pthread_cond_signal(&p->done);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-static void pool_destroy(struct pool *p)
-{
-	if (!p)
-		return;
-	pthread_mutex_lock(&p->mu);
-	p->quit = true;
-	pthread_cond_broadcast(&p->go);
-	pthread_mutex_unlock(&p->mu);
-	for (int t = 0; t < p->started; t++)
-		pthread_join(p->tids[t], NULL);
-	for (int t = 0; p->ctxs && t < p->nthreads; t++)
-		if (p->ctxs[t])
-			uz_zram_ctx_destroy(p->ctxs[t]);
-	pthread_cond_destroy(&p->go);
-	pthread_cond_destroy(&p->done);
-	pthread_mutex_destroy(&p->mu);
-	free(p->jobs);
-	free(p->ctxs);
-	free(p->tids);
-	free(p);
-}
-
-static struct uz_error *pool_create(struct uz_zram_model *zm, int nthreads, struct pool **out)
-{
-	struct pool *p = calloc(1, sizeof(*p));
-	if (!p)
-		return uz_error_create(UZ_ERR_NOMEM, "out of memory");
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->go, NULL);
-	pthread_cond_init(&p->done, NULL);
-	p->nthreads = nthreads;
-	p->jobs = calloc((size_t)nthreads, sizeof(*p->jobs));
-	p->ctxs = calloc((size_t)nthreads, sizeof(*p->ctxs));
-	p->tids = calloc((size_t)nthreads, sizeof(*p->tids));
-	struct uz_error *err = NULL;
-	if (!p->jobs || !p->ctxs || !p->tids)
-		err = uz_error_create(UZ_ERR_NOMEM, "out of memory for %d decompression threads", nthreads);
-	for (int t = 0; t < nthreads && !err; t++)
-		err = uz_zram_ctx_create(zm, &p->ctxs[t]);
-	/* A thread that cannot be started leaves its share to the caller. */
-	for (int t = 1; t < nthreads && !err && p->started == t - 1; t++) {
-		struct worker_arg *wa = malloc(sizeof(*wa));
-		if (!wa)
-			break;
-		*wa = (struct worker_arg){ p, t };
-		if (pthread_create(&p->tids[p->started], NULL, pool_worker, wa) != 0) {
-			free(wa);
-			break;
-		}
-		p->started++;
-	}
-	if (err) {
-		pool_destroy(p);
-		return err;
-	}
-	*out = p;
-	return NULL;
-}
-
-/* Starts decoding items[0..n) on the workers (worker t takes items t - 1,
- * t - 1 + started, ...), so that this thread can read the next batch
- * meanwhile; with no worker, pool_wait decodes them here. */
-static void pool_start(struct pool *p, struct batch_item *items, const uint8_t *src, uint8_t *pages,
-		       size_t n, uint64_t page_size)
-{
-	int w = p->started;
-	if (!w) {
-		p->jobs[0] = (struct decode_job){ p->ctxs[0], items, src, pages, 0, 1, n, page_size };
-		p->caller_job = true;
-		return;
-	}
-	for (int t = 1; t <= w; t++)
-		p->jobs[t] = (struct decode_job){ p->ctxs[t], items, src, pages, (size_t)(t - 1),
-						  (size_t)w, n, page_size };
-	pthread_mutex_lock(&p->mu);
-	p->generation++;
-	p->running = w;
-	pthread_cond_broadcast(&p->go);
-	pthread_mutex_unlock(&p->mu);
-}
-
-static void pool_wait(struct pool *p)
-{
-	if (p->caller_job) {
-		decode_job_run(&p->jobs[0]);
-		p->caller_job = false;
-	}
-	pthread_mutex_lock(&p->mu);
-	while (p->running)
-		pthread_cond_wait(&p->done, &p->mu);
-	pthread_mutex_unlock(&p->mu);
-}
-
 static int thread_count(const struct uz_rewrite_options *o)
 {
 	long n = o->threads > 0 ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
@@ -734,7 +352,7 @@ static void batch_read(struct run *r, struct batch *b)
 
 static void batch_decode(struct run *r, struct batch *b)
 {
-	pool_start(r->pool, b->items, b->src, b->pages, b->n, r->page_size);
+	decode_pool_start(r->pool, b->items, b->src, b->pages, b->n, r->page_size);
 }
 
 static struct uz_error *batches_create(struct run *r)
@@ -746,15 +364,15 @@ static struct uz_error *batches_create(struct run *r)
 		    !(b->pages = malloc(RESOLVE_BATCH * r->page_size)))
 			return uz_error_create(UZ_ERR_NOMEM, "out of memory");
 	}
-	return pool_create(r->zm, thread_count(r->opts), &r->pool);
+	return decode_pool_create(r->zm, thread_count(r->opts), &r->pool);
 }
 
 static void batches_free(struct run *r)
 {
 	/* A batch may still be decoding (an error ended the run early). */
 	if (r->pool)
-		pool_wait(r->pool);
-	pool_destroy(r->pool);
+		decode_pool_wait(r->pool);
+	decode_pool_destroy(r->pool);
 	for (int i = 0; i < 2; i++) {
 		struct batch *b = r->batch[i];
 		if (!b)
@@ -794,7 +412,7 @@ static struct uz_error *resolve_slots(struct run *r)
 		progress_update(&p, next);
 		batch_read(r, nb);
 		if (decoding >= 0)
-			pool_wait(r->pool);
+			decode_pool_wait(r->pool);
 		if (nb->n)
 			batch_decode(r, nb);
 		if (decoding >= 0) {
@@ -842,7 +460,7 @@ static struct uz_error *next_frames(struct run *r)
 	}
 	next_restored(r, freeb);
 	batch_read(r, freeb);
-	pool_wait(r->pool);
+	decode_pool_wait(r->pool);
 	if (freeb->n)
 		batch_decode(r, freeb);
 	r->cur = !r->cur;
@@ -954,7 +572,7 @@ static struct uz_error *plan_ptes(struct run *r)
 /* Pass 2 from the first frame on (also when the writer starts over). */
 static void frames_restart(struct run *r)
 {
-	pool_wait(r->pool);
+	decode_pool_wait(r->pool);
 	for (int i = 0; i < 2; i++) {
 		for (size_t j = 0; j < r->batch[i]->n; j++) {
 			uz_error_destroy(r->batch[i]->items[j].err);
@@ -1103,132 +721,6 @@ static struct uz_error *write_output(struct run *r)
 	uz_record_writer_free(&record);
 	free(patches);
 	return err;
-}
-
-/* ---- report ---- */
-
-static void json_totals(struct json *j, const struct uz_rewrite_totals *t)
-{
-	json_key(j, "totals");
-	json_begin_object(j);
-	json_key(j, "tasks"); json_uint(j, t->tasks);
-	json_key(j, "mms"); json_uint(j, t->mms);
-	json_key(j, "zram_swap_ptes");
-	json_begin_object(j);
-	for (int o = 0; o < UZ_OUT_COUNT; o++) {
-		json_key(j, uz_outcome_name(o));
-		json_uint(j, t->ptes[o]);
-	}
-	json_end_object(j);
-	json_key(j, "zram_swap_entries");
-	json_begin_object(j);
-	for (int o = 0; o < UZ_OUT_COUNT; o++) {
-		json_key(j, uz_outcome_name(o));
-		json_uint(j, t->entries[o]);
-	}
-	json_end_object(j);
-	json_key(j, "non_zram_swap_ptes"); json_uint(j, t->non_zram_swap_ptes);
-	json_key(j, "special_ptes"); json_uint(j, t->special_ptes);
-	json_key(j, "frames_added"); json_uint(j, t->frames_added);
-	json_key(j, "first_frame_pfn"); json_hex(j, t->first_frame);
-	json_key(j, "page_table_pages_changed"); json_uint(j, t->pt_pages_changed);
-	json_key(j, "input_pages_unreadable"); json_uint(j, t->broken_pages);
-	json_end_object(j);
-}
-
-static struct uz_error *write_report(struct run *r)
-{
-	const char *path = r->opts->report_path;
-	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-	if (!f)
-		return uz_error_errno(errno, "opening report %s", path);
-	struct json j;
-	json_init(&j, f);
-	json_begin_object(&j);
-	json_key(&j, "tool"); json_string(&j, "vmcore-unzram");
-	json_key(&j, "version"); json_string(&j, UZ_VERSION);
-	json_key(&j, "input"); json_string(&j, r->opts->in_path);
-	json_key(&j, "output"); json_string(&j, r->opts->out_path);
-	json_key(&j, "kernel"); json_string(&j, uz_kernel_release(r->k));
-	json_key(&j, "types"); json_string(&j, uz_kernel_types_source(r->k));
-	json_totals(&j, r->t);
-	json_key(&j, "ptes");
-	json_begin_array(&j);
-	const struct pte_hit *h = r->hits.data;
-	size_t seg = 0;
-	for (size_t i = 0; i < r->hits.len; i++) {
-		seg = seg_of_hit(r, i, seg);
-		const struct segment *sg = vec_at(&r->segs, seg);
-		const struct vma_entry *v = vec_at(&r->vmas, sg->vma);
-		const struct mm_entry *m = vec_at(&r->mms, v->mm_index);
-		const struct slot *s = vec_at(&r->slots, h[i].slot);
-		json_begin_object(&j);
-		json_key(&j, "pid"); json_int(&j, m->tgid);
-		json_key(&j, "comm"); json_string(&j, m->comm);
-		json_key(&j, "mm"); json_hex(&j, m->mm);
-		json_key(&j, "vaddr"); json_hex(&j, hit_vaddr(r, sg, &h[i]));
-		json_key(&j, "pte_paddr"); json_hex(&j, hit_paddr(r, sg, &h[i]));
-		json_key(&j, "old_pte"); json_hex(&j, h[i].old_pte);
-		json_key(&j, "swap_type"); json_uint(&j, s->type);
-		json_key(&j, "swap_offset"); json_uint(&j, s->offset);
-		json_key(&j, "outcome"); json_string(&j, uz_outcome_name(s->outcome));
-		if (uz_outcome_restored(s->outcome)) {
-			char source[64];
-			json_key(&j, "new_pte"); json_hex(&j, hit_new_pte(r, sg, s));
-			json_key(&j, "frame_pfn"); json_hex(&j, r->t->first_frame + s->rank);
-			json_key(&j, "source"); json_string(&j, slot_source(r, s, source, sizeof(source)));
-			json_key(&j, "integrity"); json_string(&j, slot_integrity(s));
-		} else {
-			const char *why = slot_why(r, h[i].slot);
-			json_key(&j, "why"); json_string(&j, why ? why : "");
-		}
-		json_end_object(&j);
-	}
-	json_end_array(&j);
-	json_end_object(&j);
-	bool ok = json_finish(&j);
-	if (f != stdout && fclose(f) != 0)
-		ok = false;
-	if (!ok)
-		return uz_error_create(UZ_ERR_IO, "writing report %s failed", path);
-	return NULL;
-}
-
-static void print_summary(const struct run *r)
-{
-	const struct uz_rewrite_totals *t = r->t;
-	uint64_t restored = 0, total = 0;
-	for (int o = 0; o < UZ_OUT_COUNT; o++) {
-		total += t->ptes[o];
-		if (uz_outcome_restored(o))
-			restored += t->ptes[o];
-	}
-	fprintf(stderr, "vmcore-unzram: %" PRIu64 " of %" PRIu64 " zram swap PTEs restored "
-		"(%" PRIu64 " process%s, %" PRIu64 " new frames from PFN 0x%" PRIx64 ", %" PRIu64 " page-table pages changed)\n",
-		restored, total, t->mms, t->mms == 1 ? "" : "es", t->frames_added, t->first_frame, t->pt_pages_changed);
-	for (int o = 0; o < UZ_OUT_COUNT; o++)
-		if (t->ptes[o])
-			fprintf(stderr, "  %-13s %10" PRIu64 " PTEs %10" PRIu64 " swap entries\n",
-				uz_outcome_name(o), t->ptes[o], t->entries[o]);
-	if (t->non_zram_swap_ptes)
-		fprintf(stderr, "  %" PRIu64 " PTEs swapped to non-zram devices left as they are\n", t->non_zram_swap_ptes);
-	/* Say why with one example per category; --report lists them all. */
-	for (int o = 0; o < UZ_OUT_COUNT; o++) {
-		if (uz_outcome_restored(o) || !t->entries[o])
-			continue;
-		for (size_t i = 0; i < r->whys.len; i++) {
-			const struct why_entry *w = vec_at(&r->whys, i);
-			const struct slot *s = vec_at(&r->slots, w->slot);
-			if (s->outcome != o)
-				continue;
-			fprintf(stderr, "  not restored (%s), e.g. swap type %u offset %" PRIu64 ": %s", uz_outcome_name(o),
-				s->type, s->offset, w->why);
-			if (t->entries[o] > 1)
-				fprintf(stderr, " (and %" PRIu64 " more swap entries)", t->entries[o] - 1);
-			fputc('\n', stderr);
-			break;
-		}
-	}
 }
 
 /* ---- driver ---- */
@@ -1385,9 +877,9 @@ struct uz_error *uz_rewrite_run(const struct uz_rewrite_options *opts,
 		err = write_output(&r);
 	phase_mark(&r, "write_output");
 	if (!err && opts->report_path)
-		err = write_report(&r);
+		err = rewrite_write_report(&r);
 	if (!opts->quiet && r.k && (!err || opts->strict))
-		print_summary(&r);
+		rewrite_print_summary(&r);
 	run_free(&r);
 	return err;
 }

@@ -590,7 +590,11 @@ def main():
         s = Sweep(a.build, a.fixture, work, random.Random(a.seed), a.long)
         kd = s.copy(os.path.join(a.fixture, "kdump-d31-zlib.vmcore"), "in-d31.vmcore")
         elf = s.copy(os.path.join(a.fixture, "kdump-elf.vmcore"), "in-elf.vmcore")
-        report = s.report_of(elf, s.dbg)
+        try:
+            report = s.report_of(elf, s.dbg)
+        except Exception as e:
+            s.bad("clean-run", f"vmcore-unzram on the undamaged fixture failed: {e}")
+            report = {"ptes": []}
         groups = [("usage", lambda: s.usage(elf, kd)), ("same-file", lambda: s.same_file(kd)),
                   ("debuginfo", lambda: s.debuginfo(kd)), ("outdir", lambda: s.outdir(kd)),
                   ("truncate", lambda: s.truncations(kd, elf)), ("corrupt", lambda: s.corruptions(kd, elf)),
@@ -602,7 +606,10 @@ def main():
             if a.only and a.only not in name:
                 continue
             t = time.monotonic()
-            fn()
+            try:
+                fn()
+            except Exception as e:  # a broken step is this group's failure, not the sweep's end
+                s.bad(f"{name}-group", f"{type(e).__name__}: {e}")
             print(f"# group {name}: {time.monotonic() - t:.0f} s", flush=True)
         return 0 if s.failed == 0 else 1
     finally:
