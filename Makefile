@@ -26,7 +26,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CC ?= cc
 WARN   := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
-COMMON := -Itests/unit -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DUZ_VERSION='"$(VERSION)"' -g $(WARN) -Ilib $(PKG_CFLAGS)
+COMMON := -Itests/unit -Itests/lib -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DUZ_VERSION='"$(VERSION)"' -g $(WARN) -Ilib $(PKG_CFLAGS)
 ifeq ($(VARIANT),asan)
   OPT := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 else ifeq ($(VARIANT),tsan)
@@ -42,6 +42,11 @@ LDLIBS := $(PKG_LIBS) -lpthread -lm
 LIB_SRC  := $(sort $(shell find lib -name '*.c'))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIBUZ    := $(BUILD)/libuz.a
+# Test-only code (synthetic dump writer): linked into tests, tools and fuzz
+# targets, never into the programs.
+TESTLIB_SRC := $(sort $(wildcard tests/lib/*.c))
+TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
+LIBUZTEST   := $(BUILD)/libuztest.a
 
 POSTPROC_SRC := $(sort $(wildcard postproc/*.c))
 FILTER_SRC   := $(sort $(wildcard filter/*.c))
@@ -70,6 +75,10 @@ $(LIBUZ): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(LIBUZTEST): $(TESTLIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 $(BUILD)/vmcore-unzram: $(POSTPROC_SRC:%.c=$(BUILD)/%.o) $(LIBUZ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -81,15 +90,15 @@ $(BUILD)/zram-keep: $(FILTER_SRC:%.c=$(BUILD)/%.o) $(LIBUZ)
 $(BUILD)/makedumpfile-zram: $(FRONTEND_SRC:%.c=$(BUILD)/%.o) $(LIBUZ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBUZ)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBUZTEST) $(LIBUZ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBUZ)
+$(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBUZTEST) $(LIBUZ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(LIBUZ)
+$(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(LIBUZTEST) $(LIBUZ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -117,13 +126,13 @@ bench: setup
 FUZZ_BUILD := build/fuzz
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -g -O1 $(WARN) -Ilib $(PKG_CFLAGS) \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
-FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(TESTLIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+	clang -Itests/lib $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	clang -Itests/lib $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 fuzz-build: $(FUZZ_BIN)
 fuzz: setup
 	$(MAKE) fuzz-build

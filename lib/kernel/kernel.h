@@ -2,7 +2,7 @@
  * page tables, tasks and their memory maps.
  *
  * Owns: VMCOREINFO parsing, the type/symbol provider interface (DWARF from a
- * debug vmlinux and debug modules today; BTF+kallsyms from the dump later),
+ * debug vmlinux and debug modules, or BTF and kallsyms from the dump itself),
  * kernel virtual -> physical translation (direct map, kernel image, vmalloc
  * and modules by walking the kernel page tables, vmemmap), PFN <-> struct
  * page, user page-table walking, PTE decoding/encoding per architecture and
@@ -81,7 +81,7 @@ struct uz_error *uz_kernel_read_member(struct uz_kernel *k, uint64_t addr, const
 struct uz_error *uz_kernel_pfn_to_page(struct uz_kernel *k, uint64_t pfn, uint64_t *page);
 struct uz_error *uz_kernel_page_to_pfn(struct uz_kernel *k, uint64_t page, uint64_t *pfn);
 
-/* ---- symbols and types (from the provider: DWARF today, BTF later) ---- */
+/* ---- symbols and types (from the provider: DWARF or the dump's BTF) ---- */
 /* Address of a global/static symbol, in vmlinux or a loaded module (module
  * symbols are relocated with the module's load address found in the dump). */
 struct uz_error *uz_kernel_symbol(struct uz_kernel *k, const char *name, uint64_t *addr);

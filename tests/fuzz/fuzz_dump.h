@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "dump/dump.h"
-#include "dump/synth.h"
+#include "synth.h"
 
 struct fuzz_seed {
 	uint8_t *data;

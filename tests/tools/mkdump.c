@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "dump/dump.h"
-#include "dump/synth.h"
+#include "synth.h"
 
 #define MAX_RANGES 256
 

@@ -2,7 +2,7 @@
  * and QEMU-style dumps, and writing copies with pages replaced and added
  * (streaming and in place), compared page by page with what synth.c wrote. */
 #include "dump/dump.h"
-#include "dump/synth.h"
+#include "synth.h"
 #include "ut.h"
 
 #define TEST_TMP_PREFIX "uz-test-dump-elf"

@@ -2,7 +2,7 @@
  * must give a clear error of the right kind (and, under ASan/UBSan, no
  * finding); plus a deterministic mutation sweep over synthetic dumps. */
 #include "dump/dump.h"
-#include "dump/synth.h"
+#include "synth.h"
 #include "ut.h"
 
 #define TEST_TMP_PREFIX "uz-test-dump-hostile"

@@ -2,7 +2,7 @@
  * synthetic dumps with every supported compression, incomplete dumps, and
  * writing copies with pages replaced and added, compared page by page. */
 #include "dump/dump.h"
-#include "dump/synth.h"
+#include "synth.h"
 #include "ut.h"
 
 #define TEST_TMP_PREFIX "uz-test-dump-kdump"

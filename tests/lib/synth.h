@@ -2,9 +2,12 @@
  *
  * Owns: writing small ELF and kdump-compressed (optionally flattened) dumps
  * with chosen present, zero, excluded pages and holes, and saying what a
- * reader must find in them.  Written independently of the readers in this
- * directory (its own byte offsets) so that the round-trip tests compare two
+ * reader must find in them.  Written independently of the readers in
+ * lib/dump (its own byte offsets) so that the round-trip tests compare two
  * implementations of the layout, not one with itself.
+ *
+ * Lives in tests/lib: test-only code, linked into tests, tools and fuzz
+ * targets (libuztest.a), never into the programs.
  *
  * Does not own: reading anything.  Whole files are built in memory: only for
  * small test dumps.
@@ -16,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dump.h"
+#include "dump/dump.h"
 
 enum uz_synth_kind {
 	UZ_SYNTH_DATA,       /* pseudo-random bytes derived from (seed, pfn) */
