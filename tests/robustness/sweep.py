@@ -462,8 +462,10 @@ class Sweep:
         self.run(["-q"] + self.dbg + [elf, out])
         full = time.monotonic() - t0
         os.unlink(out)
-        for i, sig in enumerate([signal.SIGTERM, signal.SIGINT, signal.SIGHUP] * (2 if self.long else 1)):
-            delay = self.rng.uniform(0.2, 0.9) * full
+        # Late in the run, when the temporary output exists (the write is the
+        # last third or so): that is where a signal used to leave it behind.
+        for i, sig in enumerate([signal.SIGTERM, signal.SIGINT, signal.SIGHUP] * (4 if self.long else 2)):
+            delay = self.rng.uniform(0.55, 0.95) * full
             p = subprocess.Popen([self.bin, "-q"] + self.dbg + [elf, out], stderr=subprocess.PIPE)
             time.sleep(delay)
             p.send_signal(sig)
