@@ -25,6 +25,7 @@
 #include "dump/dump.h"
 #include "keep/needed.h"
 #include "interrupt.h"
+#include "progress.h"
 #include "kernel/kernel.h"
 #include "zram/zram.h"
 
@@ -51,7 +52,7 @@ static const char usage_text[] =
 	"                          (zram.ko, zsmalloc.ko); default: standard locations\n"
 	"      --vmlinux=FILE      the debug vmlinux to use\n"
 	"      --report=FILE       write a JSON report (- for standard output)\n"
-	"  -q, --quiet             no summary\n"
+	"  -q, --quiet             no progress and no summary\n"
 	"  -h, --help              show this help and exit\n"
 	"  -V, --version           show the version and exit\n"
 	"\n"
@@ -86,6 +87,7 @@ struct keep {
 	const char *original_path, *filtered_path, *out_path, *report_path;
 	struct uz_kernel_options kernel;
 	bool quiet;
+	struct progress progress;   /* of the phase running now */
 	bool out_started;          /* a byte of a flattened OUT reached standard output */
 	struct uz_dump *orig, *filtered;
 	struct uz_needed *needed;
@@ -134,7 +136,9 @@ static struct uz_error *plan(struct keep *kp)
 	struct uz_error *err = NULL;
 	if (!kp->patches || !a || !b)
 		err = uz_error_create(UZ_ERR_NOMEM, "out of memory (%zu needed pages)", n);
+	progress_start(&kp->progress, "zram-keep", kp->quiet, "comparing needed pages", n);
 	for (size_t i = 0; i < n && !err; i++) {
+		progress_update(&kp->progress, i);
 		uint64_t pfn = uz_needed_pfn(kp->needed, i);
 		unsigned mask = uz_needed_mask(kp->needed, i);
 		for (int c = 0; c < UZ_NEED_COUNT; c++)
@@ -183,6 +187,7 @@ static struct uz_error *plan(struct keep *kp)
 			}
 		kp->patches[kp->n_patches++].pfn = pfn;
 	}
+	progress_finish(&kp->progress);
 	free(a);
 	free(b);
 	return err;
@@ -191,6 +196,7 @@ static struct uz_error *plan(struct keep *kp)
 static struct uz_error *fill_from_original(void *ctx, size_t index, void *page)
 {
 	struct keep *kp = ctx;
+	progress_update(&kp->progress, index + 1);
 	uint64_t pfn = kp->patches[index].pfn;
 	return uz_error_wrap(uz_dump_read_page(kp->orig, pfn, page), "copying page 0x%" PRIx64 " from %s",
 			     pfn, kp->original_path);
@@ -305,10 +311,14 @@ static struct uz_error *run(struct keep *kp, bool in_place)
 	opts.flattened = to_stdout || uz_dump_format(kp->filtered) == UZ_DUMP_FLAT;
 	opts.flat_started = &kp->out_started;
 	/* In place with nothing missing: FILTERED is already the answer. */
-	if (!(in_place && kp->n_patches == 0))
-		UZ_TRY(uz_error_wrap(uz_dump_write(kp->filtered, kp->out_path, kp->patches,
-						   kp->n_patches, fill_from_original, kp, &opts),
-				     "writing %s", to_stdout ? "standard output" : kp->out_path));
+	if (!(in_place && kp->n_patches == 0)) {
+		progress_start(&kp->progress, "zram-keep", kp->quiet, "writing", kp->n_patches);
+		/* lib/dump names the output in its errors already. */
+		struct uz_error *err = uz_dump_write(kp->filtered, kp->out_path, kp->patches, kp->n_patches,
+						     fill_from_original, kp, &opts);
+		progress_finish(&kp->progress);
+		UZ_TRY(err);
+	}
 	if (kp->report_path)
 		UZ_TRY(write_report(kp));
 	if (!kp->quiet)

@@ -246,7 +246,7 @@ static struct uz_error *collect_vma(void *ctx, const struct uz_vma_info *vma)
 static struct uz_error *walk_mms(struct run *r)
 {
 	struct progress p;
-	progress_start(&p, r->opts->quiet, "walking page tables", r->mms.len);
+	progress_start(&p, "vmcore-unzram", r->opts->quiet, "walking page tables", r->mms.len);
 	struct vec vmas;
 	vec_init(&vmas, sizeof(struct uz_vma_info));
 	struct uz_error *err = NULL;
@@ -392,7 +392,7 @@ static void batches_free(struct run *r)
 static struct uz_error *resolve_slots(struct run *r)
 {
 	struct progress p;
-	progress_start(&p, r->opts->quiet, "restoring pages", r->slots.len);
+	progress_start(&p, "vmcore-unzram", r->opts->quiet, "restoring pages", r->slots.len);
 	struct uz_error *err = batches_create(r);
 	if (!err)
 		uz_zram_ctx_set_defer(r->zctx, true);
@@ -703,7 +703,7 @@ static struct uz_error *write_output(struct run *r)
 		struct uz_dump_write_stats stats;
 		memset(&stats, 0, sizeof(stats));
 		wo.stats = &stats;
-		progress_start(&r->write_progress, r->opts->quiet, "writing", n);
+		progress_start(&r->write_progress, "vmcore-unzram", r->opts->quiet, "writing", n);
 		err = uz_dump_write(r->dump, r->opts->out_path, patches, n, fill_patch, r, &wo);
 		progress_finish(&r->write_progress);
 		r->t->broken_pages = stats.broken_pages;

@@ -111,7 +111,7 @@ static struct uz_error *verify_pages(struct uz_dump *in, struct uz_dump *out, co
 		end = uz_dump_max_pfn(out);
 	size_t next_change = 0;
 	struct progress p;
-	progress_start(&p, quiet, "verifying pages", end);
+	progress_start(&p, "vmcore-unzram", quiet, "verifying pages", end);
 	for (uint64_t pfn = 0; pfn < end && !err; pfn++) {
 		if (!(pfn & 0xfff)) {
 			progress_update(&p, pfn);

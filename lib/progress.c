@@ -11,9 +11,10 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-void progress_start(struct progress *p, bool quiet, const char *label, uint64_t total)
+void progress_start(struct progress *p, const char *program, bool quiet, const char *label, uint64_t total)
 {
 	p->enabled = !quiet;
+	p->program = program;
 	p->tty = isatty(STDERR_FILENO);
 	p->label = label;
 	p->total = total;
@@ -46,7 +47,7 @@ void progress_update(struct progress *p, uint64_t done)
 			return;
 		while (p->next_tenth <= 10 && pct >= 10.0 * p->next_tenth)
 			p->next_tenth++;
-		fprintf(stderr, "vmcore-unzram: %s [%5.1f %%]", p->label, pct);
+		fprintf(stderr, "%s: %s [%5.1f %%]", p->program, p->label, pct);
 		if (eta >= 0)
 			fprintf(stderr, " eta %lds", eta);
 		fputc('\n', stderr);
