@@ -16,6 +16,8 @@
 VARIANT ?= release
 BUILD   := build/$(VARIANT)
 PREFIX  ?= /usr/local
+# dracut looks for modules in its own directory, whatever PREFIX is.
+DRACUTDIR ?= /usr/lib/dracut
 DESTDIR ?=
 VERSION := 0.1.0
 FUZZ_SECONDS ?= 60
@@ -143,6 +145,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 filter/kdump/kdump-tools-hook $(DESTDIR)$(PREFIX)/sbin/
+	install -d $(DESTDIR)$(DRACUTDIR)/modules.d/99zram-keep
+	install -m 0755 filter/kdump/dracut/99zram-keep/module-setup.sh $(DESTDIR)$(DRACUTDIR)/modules.d/99zram-keep/
 	for m in docs/*.8; do [ -e "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man8/; done; true
 
 clean:
