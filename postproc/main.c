@@ -382,10 +382,9 @@ int main(int argc, char **argv)
 			err = uz_error_create(UZ_ERR_USAGE,
 					      "OUT %s is the input file itself; give another OUT (or --in-place FILE to update an ELF dump)",
 					      o.out_path);
-		else if (!o.write.in_place && !force && stat(o.out_path, &st) == 0)
+		else if (!o.write.in_place && !(err = uz_output_path_check(o.out_path)) && !force &&
+			 stat(o.out_path, &st) == 0)
 			err = uz_error_create(UZ_ERR_USAGE, "OUT %s exists; give --force to replace it", o.out_path);
-		else if (!o.write.in_place)
-			err = uz_output_path_check(o.out_path);
 	}
 	if (!err) {
 		struct uz_rewrite_totals totals;
