@@ -5,7 +5,8 @@ the pages whose PFNs LIST names (first word of each line, hexadecimal with
 leaves out the pages it filters, and the notes are copied unchanged.  A
 "filtered" dump that surely lacks those pages, for zram-keep's tests; written
 here from the ELF specification, without the project's dump library.
-Pages of the kernel image (held by two PT_LOADs) are kept.  Prints the
+Kernel data pages inside the kernel image (held by two PT_LOADs, listed as
+"other" only) are kept.  Prints the
 number of pages dropped."""
 import os
 import struct
@@ -16,11 +17,13 @@ PAGE = 4096
 
 def main():
     src, listfile, dst = sys.argv[1:4]
-    drop = set()
+    drop, kernel_data = set(), set()
     for line in open(listfile):
         w = line.split()
         if w:
             drop.add(int(w[0], 0))
+            if len(w) < 2 or set(w[1].split(",")) <= {"other"}:
+                kernel_data.add(int(w[0], 0))
     with open(src, "rb") as f:
         ehdr = bytearray(f.read(64))
         if ehdr[:4] != b"\x7fELF" or ehdr[4] != 2 or ehdr[5] != 1:
@@ -29,16 +32,18 @@ def main():
         phentsize, phnum = struct.unpack_from("<HH", ehdr, 54)
         f.seek(phoff)
         phdrs = [struct.unpack("<IIQQQQQQ", f.read(phentsize)[:56]) for _ in range(phnum)]
-        # A page that two PT_LOADs hold (the kernel image, mapped at its own
-        # virtual address and in the direct map) stays: makedumpfile never
-        # filters the kernel image, and readers take kernel-image addresses
-        # from its own segment.
+        # A page of kernel data that two PT_LOADs hold (the kernel image,
+        # mapped at its own virtual address and in the direct map) stays:
+        # makedumpfile never filters the kernel image, and readers take
+        # kernel-image addresses from its own segment.  Pages of the image's
+        # freed init sections hold anything (zsmalloc pages, page tables):
+        # those listed with such a category go.
         seen, twice = set(), set()
         for ph in phdrs:
             if ph[0] == 1:
                 for p in range(ph[4] // PAGE, (ph[4] + ph[5] + PAGE - 1) // PAGE):
                     (twice if p in seen else seen).add(p)
-        drop -= twice
+        drop -= twice & kernel_data
         notes, loads = [], []
         for ph in phdrs:
             p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align = ph
@@ -65,8 +70,7 @@ def main():
                     last = first + count == n
                     loads.append((p_flags, p_offset + first * PAGE, p_vaddr + first * PAGE,
                                   p_paddr + first * PAGE, size, size + (tail if last else 0), p_align))
-        dropped = sum(1 for ph in phdrs if ph[0] == 1
-                      for p in range(ph[4] // PAGE, (ph[4] + ph[5] + PAGE - 1) // PAGE) if p in drop)
+        dropped = len(drop & seen)
         out_phnum = len(notes) + len(loads)
         data_off = 64 + out_phnum * 56
         note_offs = []
