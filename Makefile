@@ -5,6 +5,7 @@
 #   make demo       set up, build, generate a real-kernel dump, show before/after
 #   make bench      speed/memory ratios on the largest fixture
 #   make fuzz       run every fuzz target for FUZZ_SECONDS each (libFuzzer, clang)
+#   make mutate     scripted mutations of the core paths; the suite must kill each (tests/mutate/run)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deb        a Debian package in build/deb/ (tools/mkdeb.sh; tested by
 #                   tests/integration/deb.sh in a fresh Debian root)
@@ -66,7 +67,7 @@ PROGRAMS := $(if $(POSTPROC_SRC),$(BUILD)/vmcore-unzram) $(if $(FILTER_SRC),$(BU
 	$(if $(FRONTEND_SRC),$(BUILD)/makedumpfile-zram)
 
 .SECONDARY:
-.PHONY: all check unit demo bench fuzz install clean setup deb
+.PHONY: all check unit demo bench fuzz install clean setup deb mutate
 all: $(LIBUZ) $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
@@ -140,6 +141,11 @@ fuzz: setup
 	$(MAKE) fuzz-build
 	$(MAKE) VARIANT=release all
 	bash tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BUILD)
+
+# Can the suite fail?  Each mutation is applied to a scratch copy of the tree.
+mutate:
+	$(MAKE) VARIANT=release all
+	bash tests/mutate/run
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8

@@ -16,11 +16,15 @@ status=0
 for set in $(grep -v '^#' "$here/tests/fixture-sets"); do
   IFS=: read -r arch kernel paging <<<"$set"
   name="$arch-$kernel-${paging}level"
-  fx=$("$here/tests/vm/fixtures" --arch "$arch" --kernel "$kernel" --paging "$paging" 2>/dev/null | tail -n 1)
+  errlog=$(mktemp)
+  fx=$("$here/tests/vm/fixtures" --arch "$arch" --kernel "$kernel" --paging "$paging" 2>"$errlog" | tail -n 1)
   if [ ! -d "$fx" ] || [ ! -f "$fx/kdump-elf.vmcore" ]; then
-    echo "SKIP $name: no fixture with kdump-elf.vmcore"
+    echo "FAIL $name: no fixture with kdump-elf.vmcore (tests/vm/fixtures: $(tail -n 3 "$errlog" | tr '\n' ' '))"
+    rm -f "$errlog"
+    status=1
     continue
   fi
+  rm -f "$errlog"
   out=$(/usr/bin/python3 "$here/tests/integration/kernel_vs_drgn.py" "$bin" "$fx" "$arch" "$paging" "$name" 2>&1)
   rc=$?
   echo "$out" | grep -E '^(PASS|FAIL|SKIP) '

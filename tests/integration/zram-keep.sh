@@ -9,18 +9,24 @@
 # Both zram-keep and vmcore-unzram run WITHOUT debuginfo (BTF and kallsyms
 # from the dump, as in a kdump capture environment) wherever the kernel
 # allows it (arm64 6.1 has no CONFIG_KALLSYMS_ALL: debuginfo there).
-# Also: the loss without zram-keep (vmcore-unzram on FILTERED itself), that
-# zram-needed finds nothing lacking after zram-keep, in-place mode leaving
-# the file intact on error, and a FILTERED of another crash refused.
+# makedumpfile's -d 31 happens to keep most of what vmcore-unzram needs (on
+# 6.1 vmcore-unzram restores everything from it alone), so the merge is also
+# tested on a FILTERED that surely lacks the needed pages: ORIGINAL without
+# every page zram-needed --list names (elf_drop_pages.py), as ELF and as
+# kdump-compressed.  There vmcore-unzram must fail or read wrong without
+# zram-keep (-baseline) and read everything after it; every needed page must
+# be back with ORIGINAL's bytes, read by drgn (keep_restored.py, also on the
+# real -d 31 dumps).  Also: in-place mode leaving the file intact on error,
+# the -F pass-through, and a FILTERED of another crash refused.
 # Fixture sets: UZ_FIXTURE_SETS (default: tests/fixture-sets).
 set -u
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${UZ_BUILD:-$here/build/asan}
-keep=$build/zram-keep unzram=$build/vmcore-unzram needed=$build/tests/zram-needed
+keep=$build/zram-keep unzram=$build/vmcore-unzram needed=$build/tests/zram-needed dumpcopy=$build/tests/dumpcopy
 py=/usr/bin/python3
 work=$(mktemp -d "${TMPDIR:-/tmp}/uz-keep.XXXXXX"); trap 'rm -rf "$work"' EXIT
 
-for b in "$keep" "$unzram" "$needed"; do
+for b in "$keep" "$unzram" "$needed" "$dumpcopy"; do
   [ -x "$b" ] || { echo "FAIL keep-binaries: $b not built"; exit 1; }
 done
 
@@ -31,11 +37,9 @@ check_drgn() {
   "$py" "$here/tests/integration/swapped_exact.py" "$name" "$work/drgn.log"
 }
 
-# lacking ORIGINAL DUMP: needed pages DUMP lacks, by zram-needed (its own
-# count, independent of zram-keep's plan).
-lacking() {
-  "$needed" "${debuginfo[@]}" "$1" "$2" >"$work/needed.log" 2>&1 || { echo "error"; return; }
-  "$py" -c 'import json,sys; r=[json.loads(l[10:]) for l in open(sys.argv[1]) if l.startswith("UZ-NEEDED ")]; print(r[-1]["lacking"] if r else "error")' "$work/needed.log"
+# restored NAME FILTERED KEPT: every needed page back, judged by drgn.
+restored() {
+  "$py" "$here/tests/integration/keep_restored.py" "$1" "$orig" "$2" "$3" "$work/needed.list" 2>&1 | tail -n 1
 }
 
 # unzram_and_check NAME KEPT FIXTURE
@@ -65,10 +69,6 @@ for set in $sets; do
   fi
   orig=$fx/kdump-elf.vmcore
   filtered=$fx/kdump-d31-zlib.vmcore
-  if [ ! -e "$filtered" ]; then
-    echo "SKIP keep-$tag: no makedumpfile -d 31 output in this fixture set (makedumpfile 1.7.2 cannot filter arm64 52-bit VA dumps)"
-    continue
-  fi
   debuginfo=()
   if grep -q '^CONFIG_KALLSYMS_ALL=y' "$(dirname "$(readlink -f "$fx/vmlinux")")/../config" 2>/dev/null ||
      [ "$arch" = x86_64 ]; then
@@ -78,22 +78,64 @@ for set in $sets; do
     debuginfo=(--vmlinux "$fx/vmlinux" -d "$fx/debug-modules")
   fi
 
-  # What is lost without zram-keep.
-  if "$unzram" --quiet --force "${debuginfo[@]}" --report "$work/plain.json" "$filtered" "$work/plain.out" \
-       >"$work/plain.log" 2>&1; then
-    echo "PASS keep-$tag-baseline: without zram-keep: $("$py" -c 'import json,sys; r=json.load(open(sys.argv[1])); t=r["totals"]["zram_swap_ptes"]; print("PTEs", {k: v for k, v in t.items() if v})' "$work/plain.json" 2>/dev/null || echo "(report unreadable)")"
-  else
-    echo "PASS keep-$tag-baseline: without zram-keep vmcore-unzram cannot run: $(tail -n 1 "$work/plain.log" | cut -c1-220)"
+  # The pages vmcore-unzram needs, as lib/keep lists them.
+  if ! "$needed" --list "${debuginfo[@]}" "$orig" >"$work/needed.list" 2>"$work/needed.log"; then
+    echo "FAIL keep-$tag-needed: zram-needed --list: $(tail -n 2 "$work/needed.log" | tr '\n' ' ')"
+    continue
   fi
-  rm -f "$work/plain.out"
 
+  # A FILTERED that surely lacks them: what is lost without zram-keep, and
+  # what the merge gives back, in ELF and in kdump-compressed form.
+  if ! dropped=$("$py" "$here/tests/integration/elf_drop_pages.py" "$orig" "$work/needed.list" "$work/lack.elf" 2>"$work/drop.log"); then
+    echo "FAIL keep-$tag-lacking: elf_drop_pages.py: $(tail -n 2 "$work/drop.log" | tr '\n' ' ')"
+  else
+    if "$unzram" --quiet --force "${debuginfo[@]}" "$work/lack.elf" "$work/plain.out" >"$work/plain.log" 2>&1; then
+      check_drgn "keep-$tag-baseline" "$work/plain.out" "$fx" >"$work/baseline.log"
+      if grep -q '^FAIL' "$work/baseline.log"; then
+        echo "PASS keep-$tag-baseline: without $dropped needed pages drgn cannot read every in-RAM page: $(cut -c1-200 "$work/baseline.log")"
+      else
+        echo "FAIL keep-$tag-baseline: without $dropped needed pages every in-RAM page still reads exact, so the merge tests show nothing: $(cut -c1-200 "$work/baseline.log")"
+      fi
+    elif [ "$(wc -l <"$work/plain.log")" -eq 1 ] && grep -q 'is not in the dump\|is excluded from the dump' "$work/plain.log"; then
+      echo "PASS keep-$tag-baseline: without $dropped needed pages vmcore-unzram stops: $(cut -c1-200 "$work/plain.log")"
+    else
+      echo "FAIL keep-$tag-baseline: vmcore-unzram failed unclearly without the needed pages: $(tail -n 3 "$work/plain.log" | tr '\n' ' ')"
+    fi
+    rm -f "$work/plain.out"
+    if "$keep" --quiet "${debuginfo[@]}" --report "$work/keep.json" "$orig" "$work/lack.elf" "$work/kept.elf" >"$work/keep.log" 2>&1; then
+      echo "PASS keep-$tag-lacking-elf ($mode): $(keep_report)"
+      restored "keep-$tag-lacking-elf" "$work/lack.elf" "$work/kept.elf"
+      unzram_and_check "keep-$tag-lacking-elf" "$work/kept.elf" "$fx"
+    else
+      echo "FAIL keep-$tag-lacking-elf: exit $?: $(tail -n 3 "$work/keep.log" | tr '\n' ' ')"
+    fi
+    rm -f "$work/kept.elf"
+    # The same pages missing from a kdump-compressed file, merged in place.
+    if "$dumpcopy" --format kdump --compress zlib "$work/lack.elf" "$work/lack.kdump" >"$work/copy.log" 2>&1; then
+      cp "$work/lack.kdump" "$work/kept.kdump"
+      if "$keep" --quiet "${debuginfo[@]}" --report "$work/keep.json" "$orig" "$work/kept.kdump" >"$work/keep.log" 2>&1; then
+        echo "PASS keep-$tag-lacking-kdump ($mode, in place): $(keep_report)"
+        restored "keep-$tag-lacking-kdump" "$work/lack.kdump" "$work/kept.kdump"
+        unzram_and_check "keep-$tag-lacking-kdump" "$work/kept.kdump" "$fx"
+      else
+        echo "FAIL keep-$tag-lacking-kdump: exit $?: $(tail -n 3 "$work/keep.log" | tr '\n' ' ')"
+      fi
+    else
+      echo "FAIL keep-$tag-lacking-kdump: dumpcopy: $(tail -n 2 "$work/copy.log" | tr '\n' ' ')"
+    fi
+    rm -f "$work/lack.kdump" "$work/kept.kdump"
+  fi
+  rm -f "$work/lack.elf"
+
+  if [ ! -e "$filtered" ]; then
+    echo "SKIP keep-$tag-d31: no makedumpfile -d 31 output in this fixture set (makedumpfile 1.7.2 cannot filter arm64 52-bit VA dumps)"
+    continue
+  fi
   # In place on a copy of the capture kernel's -d 31 kdump file.
   cp "$filtered" "$work/f.kdump"
   if "$keep" --quiet "${debuginfo[@]}" --report "$work/keep.json" "$orig" "$work/f.kdump" >"$work/keep.log" 2>&1; then
     echo "PASS keep-$tag-kdump ($mode): $(keep_report)"
-    n=$(lacking "$orig" "$work/f.kdump")
-    [ "$n" = 0 ] && echo "PASS keep-$tag-kdump-complete: zram-needed finds no needed page missing (before: $(lacking "$orig" "$filtered"))" \
-                 || echo "FAIL keep-$tag-kdump-complete: zram-needed says $n needed pages still missing"
+    restored "keep-$tag-kdump" "$filtered" "$work/f.kdump"
     unzram_and_check "keep-$tag-kdump" "$work/f.kdump" "$fx"
     # makedumpfile itself accepts the output: re-filter it (x86_64 only).
     if [ "$arch" = x86_64 ] && command -v makedumpfile >/dev/null; then

@@ -1,11 +1,11 @@
 /* The BTF + kallsyms provider (lib/kernel/types_btf.c) on the real Debian
- * dumps built by the test harness ($HOME/.cache/vmcore-unzram/fixtures/KEY/,
- * one 6.1 and one 6.12 x86_64 4-level fixture): every answer is compared
+ * dumps built by the test harness (one 6.1 and one 6.12 x86_64 4-level
+ * fixture, found as tests/unit/ut_fixture.h says): every answer is compared
  * with the DWARF provider reading the debug vmlinux and debug modules beside
  * the dump, an independent source.  The kernel view is built the way
  * kernel_open.c will build it without debuginfo: translation first (from
- * VMCOREINFO alone), then the provider reading through it.  Skips when no
- * fixture has been built. */
+ * VMCOREINFO alone), then the provider reading through it.  Skips only when
+ * the set's fixture has not been built (tests/run builds them first). */
 #include <dirent.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -14,6 +14,7 @@
 #include "kernel/internal.h"
 #include "kernel/types_btf.h"
 #include "ut.h"
+#include "ut_fixture.h"
 
 static struct uz_error *kread(void *ctx, uint64_t vaddr, void *buf, size_t len)
 {
@@ -248,8 +249,8 @@ static struct uz_error *count_task(void *ctx, const struct uz_task_info *task)
 	return NULL;
 }
 
-/* uz_kernel_open without any debuginfo: once kernel_open.c falls back to
- * this provider (docs/btf-provider.patch), the view must agree with the
+/* uz_kernel_open without any debuginfo (kernel_open.c falls back to this
+ * provider), the view must agree with the
  * DWARF-built one on what vmcore-unzram reads. */
 static void compare_open(struct ut_state *ut_, const char *dir)
 {
@@ -267,15 +268,7 @@ static void compare_open(struct ut_state *ut_, const char *dir)
 	(void)nowhere;
 	struct uz_kernel *kd, *kb;
 	UT_OK(uz_kernel_open(dump, &with, &kd));
-	struct uz_error *err = uz_kernel_open(dump, &without, &kb);
-	if (err && err->code == UZ_ERR_NOT_FOUND && strstr(err->message, "no debug vmlinux") &&
-	    !strstr(err->message, "without it")) {
-		uz_error_destroy(err);
-		uz_kernel_close(kd);
-		uz_dump_close(dump);
-		UT_SKIP("kernel_open.c does not fall back to BTF yet (apply docs/btf-provider.patch)");
-	}
-	UT_OK(err);
+	UT_OK(uz_kernel_open(dump, &without, &kb));
 	size_t nd = 0, nb = 0;
 	UT_OK(uz_kernel_for_each_task(kd, count_task, &nd));
 	UT_OK(uz_kernel_for_each_task(kb, count_task, &nb));
@@ -294,70 +287,47 @@ static void compare_open(struct ut_state *ut_, const char *dir)
 	uz_dump_close(dump);
 }
 
-/* First fixture directory whose name starts with prefix and has the files. */
-static bool find_fixture(const char *base, const char *prefix, char *out, size_t size)
-{
-	DIR *d = opendir(base);
-	if (!d)
-		return false;
-	struct dirent *de;
-	bool found = false;
-	while (!found && (de = readdir(d))) {
-		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
-			continue;
-		char p1[2048], p2[2048];
-		snprintf(p1, sizeof(p1), "%s/%s/kdump-elf.vmcore", base, de->d_name);
-		snprintf(p2, sizeof(p2), "%s/%s/vmlinux", base, de->d_name);
-		struct stat st;
-		if (stat(p1, &st) == 0 && stat(p2, &st) == 0) {
-			snprintf(out, size, "%s/%s", base, de->d_name);
-			found = true;
-		}
-	}
-	closedir(d);
-	return found;
-}
+/* The set's fixture (tests/unit/ut_fixture.h); kdump-elf.vmcore and vmlinux
+ * must be there. */
+#define FIXTURE_WITH_FILES(dir, kernel) do { UT_FIXTURE(dir, "x86_64", kernel, 4); \
+	char f1_[2100], f2_[2100]; struct stat st_; \
+	snprintf(f1_, sizeof(f1_), "%s/kdump-elf.vmcore", dir); \
+	snprintf(f2_, sizeof(f2_), "%s/vmlinux", dir); \
+	if (stat(f1_, &st_) != 0 || stat(f2_, &st_) != 0) \
+		UT_FAIL("fixture %s lacks kdump-elf.vmcore or vmlinux", dir); } while (0)
 
-static void run_fixture(struct ut_state *ut_, const char *prefix)
+static void run_fixture(struct ut_state *ut_, const char *kernel)
 {
-	const char *home = getenv("HOME");
-	char base[1024], dir[1536];
-	snprintf(base, sizeof(base), "%s/.cache/vmcore-unzram/fixtures", home ? home : ".");
-	if (!find_fixture(base, prefix, dir, sizeof(dir)))
-		UT_SKIP("no %s* fixture with kdump-elf.vmcore and vmlinux in %s (built by the test harness)",
-			prefix, base);
+	char dir[1536];
+	FIXTURE_WITH_FILES(dir, kernel);
 	compare(ut_, dir);
 }
 
-static void run_open(struct ut_state *ut_, const char *prefix)
+static void run_open(struct ut_state *ut_, const char *kernel)
 {
-	const char *home = getenv("HOME");
-	char base[1024], dir[1536];
-	snprintf(base, sizeof(base), "%s/.cache/vmcore-unzram/fixtures", home ? home : ".");
-	if (!find_fixture(base, prefix, dir, sizeof(dir)))
-		UT_SKIP("no %s* fixture with kdump-elf.vmcore and vmlinux in %s (built by the test harness)",
-			prefix, base);
+	char dir[1536];
+	FIXTURE_WITH_FILES(dir, kernel);
 	compare_open(ut_, dir);
 }
 
 UT_TEST(open_without_debuginfo_6_1)
 {
-	run_open(ut_, "x86_64-6.1-4level-");
+	run_open(ut_, "6.1");
 }
 
 UT_TEST(open_without_debuginfo_6_12)
 {
-	run_open(ut_, "x86_64-6.12-4level-");
+	run_open(ut_, "6.12");
 }
 
 UT_TEST(btf_matches_dwarf_6_1)
 {
-	run_fixture(ut_, "x86_64-6.1-4level-");
+	run_fixture(ut_, "6.1");
 }
 
 UT_TEST(btf_matches_dwarf_6_12)
 {
-	run_fixture(ut_, "x86_64-6.12-4level-");
+	run_fixture(ut_, "6.12");
 }
 
 UT_MAIN(UT_CASE(btf_matches_dwarf_6_1), UT_CASE(btf_matches_dwarf_6_12),
