@@ -132,7 +132,8 @@ class Sweep:
         if problems:
             self.bad(name, "; ".join(problems) + f" (rc {rc}; {text.strip()[:200]})")
             return None
-        self.ok(name, f"rc {rc} in {secs:.1f} s" + (f": {text.strip().splitlines()[-1][:160]}" if rc else ""))
+        last = text.strip().splitlines()[-1][:160] if text.strip() else ""
+        self.ok(name, f"rc {rc} in {secs:.1f} s" + (f": {last}" if last else ""))
         return rc, text
 
     # ---- ELF helpers (x86_64 LE) ----
