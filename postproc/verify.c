@@ -89,6 +89,20 @@ static struct uz_error *check_added_frame(struct uz_dump *out, uint64_t pfn)
 	return NULL;
 }
 
+/* The first PFN at or after `from` that dump holds (present or zero), or
+ * UINT64_MAX. */
+static struct uz_error *next_readable(struct uz_dump *d, uint64_t from, uint64_t *pfn)
+{
+	*pfn = from;
+	struct uz_error *err = uz_dump_next_pfn(d, pfn);
+	if (err && err->code == UZ_ERR_NOT_FOUND) {
+		uz_error_destroy(err);
+		*pfn = UINT64_MAX;
+		return NULL;
+	}
+	return err;
+}
+
 static struct uz_error *verify_pages(struct uz_dump *in, struct uz_dump *out, const struct uz_record *rec,
 				     struct page_tally *t, bool quiet)
 {
@@ -112,8 +126,21 @@ static struct uz_error *verify_pages(struct uz_dump *in, struct uz_dump *out, co
 	size_t next_change = 0;
 	struct progress p;
 	progress_start(&p, "vmcore-unzram", quiet, "verifying pages", end);
+	/* Only PFNs readable in either dump are visited (a corrupt segment size
+	 * can make the PFN range astronomically large while few pages exist);
+	 * a page readable in one and not the other is still a mismatch. */
+	uint64_t next_in = 0, next_out = 0, visited = 0;
 	for (uint64_t pfn = 0; pfn < end && !err; pfn++) {
-		if (!(pfn & 0xfff)) {
+		if (next_in < pfn)
+			err = next_readable(in, pfn, &next_in);
+		if (!err && next_out < pfn)
+			err = next_readable(out, pfn, &next_out);
+		if (err)
+			break;
+		pfn = next_in < next_out ? next_in : next_out;
+		if (pfn >= end)
+			break;
+		if (!(visited++ & 0xfff)) {
 			progress_update(&p, pfn);
 			if ((err = uz_interrupt_check()))
 				break;
@@ -162,6 +189,9 @@ static struct uz_error *verify_pages(struct uz_dump *in, struct uz_dump *out, co
 		t->compared++;
 	}
 	progress_finish(&p);
+	if (!err && t->frames != rec->n_frames)
+		err = uz_error_create(UZ_ERR_MISMATCH, "the record names %" PRIu64 " added frames from 0x%" PRIx64
+				      " but OUT holds %" PRIu64 " of them", rec->n_frames, rec->first_frame, t->frames);
 	if (!err && t->words != rec->ptes.len)
 		err = uz_error_create(UZ_ERR_MISMATCH, "the record names %zu PTEs but only %" PRIu64 " were found in present pages",
 				      rec->ptes.len, t->words);
