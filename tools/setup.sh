@@ -9,7 +9,7 @@ what=${1:-all}
 build_pkgs=(gcc make pkg-config libelf-dev libdw-dev liblz4-dev liblzo2-dev libbpf-dev
             libzstd-dev zlib1g-dev libsnappy-dev clang libclang-rt-14-dev)
 test_pkgs=(time qemu-system-x86 qemu-system-arm qemu-user busybox-static crash makedumpfile
-           python3-drgn python3-minimal kexec-tools cpio xz-utils zstd
+           python3-drgn python3-minimal kexec-tools debootstrap cpio xz-utils zstd
            gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 
 case "$what" in
