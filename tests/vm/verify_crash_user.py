@@ -14,6 +14,8 @@ Does not own: the root (reader-root), the verdict per page kind
 
 Usage: verify_crash_user.py DUMP FIXTURE_DIR [--report R.json] [--keep-log FILE]
                             [--sample N]   (at most N manifest rows per expected state)
+                            [--mod-s DIR]  (first `mod -s zram DIR/zram.ko`, zsmalloc: crash's own zram reader)
+                            [--rows-out F] (one line per row: pid vaddr expect algo outcome crash's warning)
 Exit status as verify_drgn.py: 0 if every control page reads as the dump
 level allows, 1 if not, 2 if crash cannot open the dump.
 """
@@ -90,7 +92,7 @@ def page_from(lines, vaddr):
 def main(argv):
     args = argv[1:]
     opts = {}
-    for opt in ("--report", "--keep-log", "--sample"):
+    for opt in ("--report", "--keep-log", "--sample", "--mod-s", "--rows-out"):
         if opt in args:
             i = args.index(opt)
             opts[opt] = args[i + 1]
@@ -120,6 +122,13 @@ def main(argv):
                 vtop = pte
                 break
     commands = [["ps"], ["swap"], ["kmem -i"]]
+    mod_dir = opts.get("--mod-s")
+    if mod_dir:
+        # crash's own zram reader (crash 9: "Please run mod -s zram"): load
+        # the debug modules first, as its warning asks.  The `ps` section
+        # then holds the `mod -s` answers too.
+        mod_dir = os.path.realpath(mod_dir)
+        commands[0] = [f"mod -s zram {mod_dir}/zram.ko", f"mod -s zsmalloc {mod_dir}/zsmalloc.ko", "ps"]
     if vtop:
         commands.append([f"set {vtop['pid']}", f"vtop {vtop['vaddr']}"])
     first_row = len(commands)
@@ -176,19 +185,32 @@ def main(argv):
         checks["vtop"] = {"ok": False, "output": ["no restored PTE of a manifest process in the report"]
                           if report else ["no --report given"]}
 
+    if mod_dir:
+        checks["mod -s"] = [l for l in sections[0] if "zram" in l or "zsmalloc" in l or ERROR_RE.search(l)][:6]
     tally = oracle_common.Tally(dump, fixture, "crash", reader_version(root_script))
+    per_row = []
     for k, row in enumerate(rows):
         lines = sections[first_row + k]
         pid = int(row["pid"])
         if not any(re.match(rf"^\s*PID: {pid}\s*$", l) for l in lines):
             bad = next((l for l in lines if l.startswith("set:")), "no PID line")
             tally.add(row, "notask", bad)
+            per_row.append((row, "notask", bad))
             continue
         data, why = page_from(lines, int(row["vaddr"], 16))
+        # crash's warnings about the page (e.g. "only the lzo compressor is supported")
+        warn = next((l.strip() for l in lines if l.startswith("WARNING")), "")
         if data is None:
             tally.add(row, "unreadable", why)
+            per_row.append((row, "unreadable", warn or why))
         else:
             tally.add_data(row, data)
+            per_row.append((row, "exact" if data == expected.row_bytes(row) else "wrong", warn))
+    if "--rows-out" in opts:
+        with open(opts["--rows-out"], "w") as f:
+            for row, outcome, why in per_row:
+                f.write("\t".join((row["pid"], row["vaddr"], row["expect"], row.get("algo", ""),
+                                   outcome, why)) + "\n")
     print("UZ-CRASH " + json.dumps(checks, sort_keys=True))
     return tally.finish()
 
