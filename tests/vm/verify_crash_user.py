@@ -35,6 +35,7 @@ MARK = 0x5a5a000000000000  # `ascii MARK+i` prints "5a5a00000000000i: ...": a se
 MARK_RE = re.compile(r"^5a5a([0-9a-f]{12}): ")
 WORDS_RE = re.compile(r"^\s*([0-9a-f]+):\s+([0-9a-f]{16})\s+([0-9a-f]{16})(\s|$)")
 ERROR_RE = re.compile(r"^(\w+): |segmentation violation|^WARNING: |invalid|cannot|error", re.I)
+SET_RE = re.compile(r"^\s*(PID|COMMAND|TASK|CPU|STATE):")
 WORDS = expected.PAGE_SIZE // 8
 
 
@@ -83,8 +84,11 @@ def page_from(lines, vaddr):
             words += [int(m.group(2), 16), int(m.group(3), 16)]
     if len(words) == WORDS:
         return b"".join(w.to_bytes(8, "little") for w in words), None
-    err = next((l.strip() for l in lines if l.startswith("rd:")), None) or \
-        next((l.strip() for l in lines if l.strip()), "no output")
+    # What `set PID` prints is not about the page; crash may print nothing at
+    # all for a page a filtered dump excludes.
+    own = [l.strip() for l in lines if l.strip() and not SET_RE.match(l)]
+    err = next((l for l in own if l.startswith("rd:")), None) or \
+        next(iter(own), "rd -u printed nothing")
     # Addresses vary per row: keep the message, not the number.
     return None, re.sub(r"[0-9a-f]{8,}", "ADDR", err) + (f" ({len(words)} of {WORDS} words)" if words else "")
 
