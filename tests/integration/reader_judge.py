@@ -9,14 +9,15 @@ Rules (the promise of the README, per page kind of the manifest):
   - resident rows: every one exact, unless the dump level (LEVEL, makedumpfile
     -d) has bit 8 (user pages excluded: not ours to restore);
   - writeback rows: none may read wrong (they are not in RAM; unreadable is
-    right, invented bytes are not);
+    right, invented bytes are not); every one exact with writeback=exact
+    (the output was made with --backing-dev);
   - crash only (the "UZ-CRASH" line): `ps` lists every manifest process,
     `swap` and `kmem -i` print no error, `swap` lists every device of the
     fixture's swaps.tsv (only where LEVEL is 0 or 1: makedumpfile -d 31 drops
     pages crash's `swap` needs, on the input as well), `vtop` shows the added
     frame.
-KEY=VALUE pairs (reader, version, kernel, arch, paging, output) go into the
-matrix row as they are."""
+KEY=VALUE pairs (reader, version, kernel, arch, paging, output, secs,
+writeback) go into the matrix row as they are."""
 import json
 import sys
 
@@ -41,7 +42,11 @@ else:
     row["by_expect"] = by
     for expect, c in sorted(by.items()):
         total, exact = sum(c.values()), c.get("exact", 0)
-        if expect == "writeback":
+        if expect == "writeback" and meta.get("writeback") == "exact":
+            # --backing-dev gave the pages written back: they must be exact.
+            if exact != total:
+                bad.append(f"writeback (--backing-dev): {exact}/{total} exact {dict(c)}")
+        elif expect == "writeback":
             if c.get("wrong", 0):
                 bad.append(f"writeback: {c['wrong']} pages read wrong (invented)")
         elif expect == "resident" and level & 8:

@@ -11,6 +11,10 @@
 #                   vmcore-unzram must refuse in one line: PASS ...-refused;
 #                   the same for BTF mode where kallsyms has no data symbols)
 #   kdump-d31-zlib+keep  zram-keep kdump-elf kdump-d31-zlib, then vmcore-unzram
+#   elf-to-kdump-zstd, elf-to-kdump-snappy
+#                   kdump-elf converted: --format kdump --compress zstd / snappy
+#   elf-backing-dev kdump-elf with --backing-dev zramN=backing-zramN.img: the
+#                   written-back pages must read exact too
 # crash (tests/vm/verify_crash_user.py): `ps`, `swap`, `kmem -i`, `vtop` of a
 # restored address, and `set PID` + `rd -u -64 VADDR 512` per manifest row; on
 # x86_64 sets only (Debian's amd64 crash reads x86_64 dumps only: docs/compat.md).
@@ -19,7 +23,7 @@
 # verdict is also a row of $UZ_BUILD/readers-matrix.jsonl, rendered to
 # $UZ_BUILD/compat.md (copy it to docs/compat.md to publish a run).
 # Fixture sets: UZ_FIXTURE_SETS (default: tests/fixture-sets); outputs:
-# UZ_READER_OUTPUTS (default: all seven above); readers: UZ_READERS (default
+# UZ_READER_OUTPUTS (default: all ten above); readers: UZ_READERS (default
 # "crash drgn host-drgn").
 set -u
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -58,7 +62,7 @@ for set in $sets; do
     echo "FAIL readers-$tag-fixtures: could not build fixtures: $(tail -n 3 "$work/fixtures.log" | tr '\n' ' ')"
     continue
   fi
-  for output in ${UZ_READER_OUTPUTS:-elf elf-in-place elf-btf kdump-d0-zlib kdump-d1-lzo kdump-d31-zlib kdump-d31-zlib+keep}; do
+  for output in ${UZ_READER_OUTPUTS:-elf elf-in-place elf-btf kdump-d0-zlib kdump-d1-lzo kdump-d31-zlib kdump-d31-zlib+keep elf-to-kdump-zstd elf-to-kdump-snappy elf-backing-dev}; do
     case "$output" in
       elf*) in=$fx/kdump-elf.vmcore level=0 ;;
       *) in=$fx/${output%+keep}.vmcore level=$(sed 's/^kdump-d\([0-9]*\)-.*/\1/' <<<"$output") ;;
@@ -71,6 +75,11 @@ for set in $sets; do
     files=("$in" "$out")
     case "$output" in
       elf-btf) debuginfo=() ;;
+      elf-to-kdump-*) files=(--format kdump --compress "${output#elf-to-kdump-}" "$in" "$out") ;;
+      elf-backing-dev)
+        img=$(ls "$fx"/backing-zram*.img | head -n 1)
+        dev=${img##*/backing-}; dev=${dev%.img}
+        files=(--backing-dev "$dev=$img" "$in" "$out") ;;
       elf-in-place) cp --sparse=always "$in" "$out"; files=(--in-place "$out" "$out") ;;
       *+keep)
         # zram-keep puts back what makedumpfile filtered out (from kdump-elf).
@@ -127,7 +136,8 @@ for set in $sets; do
       esac
       secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
       "$py" "$here/tests/integration/reader_judge.py" "$name-$reader" "$work/reader.log" "$level" "$matrix" \
-        reader="$reader" version="$version" kernel="$kver" arch="$arch" paging="$paging" output="$output" secs="$secs"
+        reader="$reader" version="$version" kernel="$kver" arch="$arch" paging="$paging" output="$output" secs="$secs" \
+        writeback="$([ "$output" = elf-backing-dev ] && echo exact || echo not-invented)"
     done
     rm -f "$out"
   done
