@@ -144,6 +144,7 @@ const char *uz_slot_failure_name(enum uz_slot_failure f)
 	case UZ_FAIL_UNSUPPORTED_CODEC: return "unsupported-codec";
 	case UZ_FAIL_SWAPCACHE_STALE: return "swapcache-stale";
 	case UZ_FAIL_INCONSISTENT: return "inconsistent";
+	case UZ_FAIL_UNSUPPORTED_KERNEL: return "unsupported-kernel";
 	}
 	return "unknown";
 }
@@ -188,6 +189,7 @@ static struct uz_error *zram_layout_init(struct uz_zram_model *m)
 {
 	struct uz_kernel *k = m->k;
 	struct layout *L = &m->L;
+	UZ_TRY(uz_zram_check_kernel_version(m->kv));
 	UZ_TRY(uz_kernel_type_size(k, "struct zram", &L->zram_size));
 	UZ_TRY(member(k, "struct zram", "table", &L->zram_table));
 	UZ_TRY(member(k, "struct zram", "mem_pool", &L->zram_pool));
@@ -807,7 +809,8 @@ static struct step_err locate(struct uz_zram_model *m, const struct device *d,
 	if ((err = uz_kernel_read_u64(k, handle, &obj)))
 		return step(read_kind(err), uz_error_wrap(err, "zsmalloc handle 0x%llx",
 							  (unsigned long long)handle));
-	uz_zs_obj_decode(ol, obj, &pfn, &out->idx);
+	uint32_t obj_class;
+	uz_zs_obj_decode_class(ol, obj, &pfn, &obj_class, &out->idx);
 	out->obj_pfn = pfn;
 	if (pfn == 0 || pfn >= uz_dump_max_pfn(m->dump))
 		return step(UZ_FAIL_INVALID_LOCATION,
@@ -844,6 +847,15 @@ static struct step_err locate(struct uz_zram_model *m, const struct device *d,
 			    uz_error_create(UZ_ERR_FORMAT, "zspage 0x%llx has class %llu of %llu",
 					    (unsigned long long)zspage, (unsigned long long)cidx,
 					    (unsigned long long)L->n_classes));
+	/* 7.3+: the obj names its size class too (location_to_obj() encodes
+	 * zspage->class), a check of the whole decoding. */
+	if (ol->class_bits && obj_class != cidx)
+		return step(UZ_FAIL_INVALID_LOCATION,
+			    uz_error_create(UZ_ERR_FORMAT,
+					    "handle 0x%llx holds obj 0x%llx naming size class %u, but its zspage 0x%llx (pfn 0x%llx) is class %llu",
+					    (unsigned long long)handle, (unsigned long long)obj, obj_class,
+					    (unsigned long long)zspage, (unsigned long long)pfn,
+					    (unsigned long long)cidx));
 	if (L->zs_has_huge)
 		out->huge = field(zs, L->zs_read_len, &L->zs_huge) != 0;
 	else   /* 4.8-5.16: PG_owner_priv_1 on the page ("PageHugeObject") */
@@ -986,10 +998,18 @@ static struct uz_error *probe_obj_layout(struct uz_zram_model *m, struct device 
 	size_t nc;
 	const unsigned *cand = uz_zs_physmem_bits_candidates(&nc);
 	char last[160] = "";
-	for (size_t c = 0; c < nc; c++) {
+	for (size_t c = 0; c < 2 * nc; c++) {
+		/* each _PFN_BITS candidate with each ZS_OBJ_CLASS_BITS value the
+		 * version allows (7.3+: 9, or 0 where the chain size decides) */
+		unsigned class_bits[2];
+		size_t ncb = uz_zs_obj_class_bits(m->kv, cand[c / 2] - m->page_shift, m->page_shift,
+						  class_bits);
+		if (c % 2 >= ncb)
+			continue;
 		struct uz_zs_obj_layout ol;
-		struct uz_error *err = uz_zs_obj_layout_init(cand[c], m->page_shift,
-							     m->L.tag_bit ? 1 : 0, &ol);
+		struct uz_error *err = uz_zs_obj_layout_init_class(cand[c / 2], m->page_shift,
+								   m->L.tag_bit ? 1 : 0,
+								   class_bits[c % 2], &ol);
 		if (err) {
 			uz_error_destroy(err);
 			continue;
@@ -1017,7 +1037,9 @@ static struct uz_error *probe_obj_layout(struct uz_zram_model *m, struct device 
 	}
 	/* Not fatal for the model: every slot of this device will say why. */
 	snprintf(d->obj_why, sizeof(d->obj_why),
-		 "no zsmalloc _PFN_BITS candidate gives valid objects (last: %s)", last);
+		 "no zsmalloc obj layout (_PFN_BITS%s) for kernel %u.%u gives valid objects (last: %s)",
+		 uz_zram_quirk(UZ_QUIRK_OBJ_CLASS_INDEX, m->kv) ? ", ZS_OBJ_CLASS_BITS" : "",
+		 m->kv >> 16, (m->kv >> 8) & 0xff, last);
 	return NULL;
 }
 
@@ -1433,6 +1455,12 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 	}
 	if (done)
 		return NULL;
+	/* 6.18+: the swap cache is the per-cluster swap table, not read (the
+	 * UZ_QUIRK_SWAP_TABLE row).  A written slot still holds the page's
+	 * bytes (see above); an empty one is decided below. */
+	bool swap_table = uz_zram_quirk(UZ_QUIRK_SWAP_TABLE, m->kv);
+	if (swap_table)
+		res->swapcache_unchecked = true;
 	if (a->has_zeromap) {
 		uint64_t word;
 		err = uz_kernel_read_u64(m->k, m->apriv[swap_type].zeromap + (offset / 64) * 8, &word);
@@ -1483,6 +1511,11 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 		/* A live swap entry with an empty slot (and no zeromap bit) is
 		 * a page whose write-out had not finished: the data is in the
 		 * swap cache.  Only if we looked there is "zeros" the answer. */
+		if (swap_table)
+			return fail(res, UZ_FAIL_UNSUPPORTED_KERNEL, where,
+				    uz_error_create(UZ_ERR_UNSUPPORTED,
+						    "not supported on this kernel (%u.%u): the zram slot is empty, so the page is a zero page or in the swap cache, which 6.18+ kernels keep in the swap table (swap_cluster_info.table, mm/swap_table.h), not read yet",
+						    m->kv >> 16, (m->kv >> 8) & 0xff));
 		if (res->swapcache_unchecked)
 			return fail(res, UZ_FAIL_METADATA_MISSING, where,
 				    uz_error_create(UZ_ERR_FAULT,

@@ -59,6 +59,12 @@ const char *uz_zram_unavailable_reason(const struct uz_zram_model *m);
 struct uz_error *uz_zram_require_readable(const struct uz_zram_model *m);
 /* Why the swap cache is not consulted (e.g. 6.18+ swap tables), or NULL. */
 const char *uz_zram_swapcache_unavailable_reason(const struct uz_zram_model *m);
+/* Swap PTEs resolve in order: swap cache, zeromap (6.12-7.1), zram slot.
+ * On 6.18+ the swap cache and, from 7.2, the zero-page marks live in the
+ * per-cluster swap table (swap_cluster_info.table, mm/swap_table.h), which
+ * is not read: every result then has swapcache_unchecked set, and an empty
+ * zram slot (a zero page, or a page whose data is only in the swap cache)
+ * fails with UZ_FAIL_UNSUPPORTED_KERNEL instead of reading as zeros. */
 
 /* ---- swap areas ---- */
 
@@ -214,6 +220,8 @@ enum uz_slot_failure {
 	UZ_FAIL_UNSUPPORTED_CODEC,   /* algorithm name unknown to lib/codec */
 	UZ_FAIL_SWAPCACHE_STALE,     /* dirty swap-cache page filtered out; zram copy is stale */
 	UZ_FAIL_INCONSISTENT,        /* zram table entry contradicts itself */
+	UZ_FAIL_UNSUPPORTED_KERNEL,  /* the answer lies in a structure of this kernel
+					version that is not read (6.18+ swap table) */
 };
 const char *uz_slot_failure_name(enum uz_slot_failure f);
 

@@ -87,7 +87,7 @@ struct device {
 	void *dict[UZ_ZRAM_MAX_COMPS];
 	struct uz_zs_obj_layout obj;
 	bool obj_ok;
-	char obj_why[256];              /* why obj_ok is false */
+	char obj_why[320];              /* why obj_ok is false */
 	char problem[256];              /* why the device cannot be read at all */
 	int backing_fd;                 /* attached image, -1 if none */
 	char *backing_path;
@@ -107,7 +107,7 @@ struct uz_zram_model {
 	uint64_t page_size;
 	unsigned page_shift;
 	bool have_zram;                 /* zram/zsmalloc types usable */
-	char zram_why[200];
+	char zram_why[320];
 	struct layout L;
 	struct swap_layout S;
 	struct uz_swap_area_info *areas;

@@ -38,6 +38,10 @@ enum uz_zram_quirk {
 	 * get_next_page, ffedd09fa9b0); page->freelist in 4.8-5.16. */
 	UZ_QUIRK_NEXT_PAGE_IN_INDEX,
 	UZ_QUIRK_ZSMALLOC_PAGE_TYPE,
+	/* zsmalloc obj holds the size class index between the pfn and the
+	 * object index (ZS_OBJ_CLASS_BITS, 64-bit only) from 7.3 (mm/zsmalloc.c
+	 * location_to_obj; absent in 7.2.13): see uz_zs_obj_class_bits(). */
+	UZ_QUIRK_OBJ_CLASS_INDEX,
 	UZ_QUIRK_COUNT
 };
 
@@ -50,6 +54,15 @@ struct uz_zram_quirk_row {
 
 /* True if quirk q applies to kernel version kv. */
 bool uz_zram_quirk(enum uz_zram_quirk q, uint32_t kv);
+
+/* The newest kernel (major.minor) whose zram, zsmalloc and swap layouts
+ * were checked against its source for the rows of this file: Debian's
+ * linux-source-7.3 7.3.4.  A newer kernel may have changed what no type
+ * tells (the obj encoding, flag meanings...), so the model refuses to read
+ * its zram devices: uz_zram_check_kernel_version() says why, naming the
+ * structures and the version.  Kernel version 0 (unknown) is refused too. */
+#define UZ_ZRAM_NEWEST_KNOWN UZ_KV(7, 3, 0)
+struct uz_error *uz_zram_check_kernel_version(uint32_t kv);
 /* The table itself (for docs and --zram-info). */
 const struct uz_zram_quirk_row *uz_zram_quirk_table(size_t *n);
 
@@ -123,18 +136,42 @@ void uz_zram_slot_decode(const struct uz_zram_flag_layout *l, uint64_t page_size
 
 /* ---- zsmalloc obj ---- */
 
+/* obj = ((pfn << (class_bits + index_bits)) | (class << index_bits) | idx)
+ *       << tag_bits
+ * 4.8-6.8: tag 1, class 0; 6.9-7.2: tag 0, class 0; 7.3+ (64-bit): tag 0,
+ * class ZS_OBJ_CLASS_BITS = 9, index ZS_OBJ_IDX_BITS = 64 - _PFN_BITS - 9. */
 struct uz_zs_obj_layout {
 	unsigned pfn_bits;       /* _PFN_BITS = MAX_POSSIBLE_PHYSMEM_BITS - PAGE_SHIFT */
 	unsigned tag_bits;       /* OBJ_TAG_BITS below the index: 1 before 6.9, 0 after */
-	unsigned index_bits;     /* OBJ_INDEX_BITS = 64 - pfn_bits - tag_bits */
+	unsigned class_bits;     /* ZS_OBJ_CLASS_BITS between index and pfn: 0 before 7.3 */
+	unsigned index_bits;     /* OBJ_INDEX_BITS / ZS_OBJ_IDX_BITS = 64 - the rest */
 };
 
+/* A layout without class bits (every kernel before 7.3). */
 struct uz_error *uz_zs_obj_layout_init(unsigned physmem_bits, unsigned page_shift,
 				       unsigned tag_bits, struct uz_zs_obj_layout *out);
+/* Any layout; class_bits 0 or 9 (CLASS_BITS + 1). */
+struct uz_error *uz_zs_obj_layout_init_class(unsigned physmem_bits, unsigned page_shift,
+					     unsigned tag_bits, unsigned class_bits,
+					     struct uz_zs_obj_layout *out);
 void uz_zs_obj_decode(const struct uz_zs_obj_layout *l, uint64_t obj,
 		      uint64_t *pfn, uint32_t *idx);
+/* Also the size class index the obj names (7.3+), 0 without class bits. */
+void uz_zs_obj_decode_class(const struct uz_zs_obj_layout *l, uint64_t obj,
+			    uint64_t *pfn, uint32_t *class_idx, uint32_t *idx);
 /* Inverse, for tests and fuzzing. */
 uint64_t uz_zs_obj_encode(const struct uz_zs_obj_layout *l, uint64_t pfn, uint32_t idx);
+uint64_t uz_zs_obj_encode_class(const struct uz_zs_obj_layout *l, uint64_t pfn,
+				uint32_t class_idx, uint32_t idx);
+
+/* The ZS_OBJ_CLASS_BITS values kernel kv may use with this _PFN_BITS and
+ * page shift, most likely first; returns how many (1 or 2) in out[].
+ * Before 7.3: {0}.  7.3 (mm/zsmalloc.c): CLASS_BITS + 1 = 9 on 64-bit when
+ * ZS_OBJ_PFN_SHIFT (64 - _PFN_BITS) >= 9 + ZS_PAGES_PER_ZSPAGE_BITS +
+ * (PAGE_SHIFT - 5), else 0; ZS_PAGES_PER_ZSPAGE_BITS is 2, 3 or 4 from
+ * CONFIG_ZSMALLOC_CHAIN_SIZE (4..16), which no type tells, so when the
+ * answer depends on it both values are returned, to be probed. */
+size_t uz_zs_obj_class_bits(uint32_t kv, unsigned pfn_bits, unsigned page_shift, unsigned out[2]);
 
 /* Candidate MAX_POSSIBLE_PHYSMEM_BITS values to probe, most likely first
  * (x86_64 52 or 46; arm64 52, 48, 47...).  *n gets the count. */

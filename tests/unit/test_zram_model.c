@@ -40,6 +40,7 @@ struct uz_kernel {
 	uint8_t pages[F_NPAGES * F_PAGE_STRUCT];
 	bool excluded[F_NPAGES];
 	uint32_t kv;
+	bool v73;                  /* types as 7.3 has them (f_members_73, f_enums_73) */
 };
 
 static uint64_t f_va(uint64_t pfn) { return F_DIRECT + pfn * F_PAGE; }
@@ -109,6 +110,30 @@ static const struct { const char *name; int64_t value; } f_enums[] = {
 	{ "ZRAM_IDLE", 17 }, { "ZRAM_INCOMPRESSIBLE", 18 }, { "ZRAM_COMP_PRIORITY_BIT1", 19 },
 	{ "ZRAM_COMP_PRIORITY_BIT2", 20 }, { "SWP_USED", 1 }, { "SWP_BLKDEV", 64 },
 	{ "PG_dirty", 4 }, { "PGTY_zsmalloc", 0xf6 },
+};
+
+/* What differs in 7.3 among the members the model reads, from Debian's
+ * linux-source-7.3 (7.3.4): zram_drv.h struct zram_table_entry { handle;
+ * union { unsigned long __lock; struct attr { u32 flags; u32 ac_time; } } },
+ * include/linux/swap.h swap_info_struct without zeromap (gone in 7.2),
+ * mm/zsmalloc.c struct zspage first_zpdesc at 16 (6.14+), struct page's
+ * index renamed __folio_index (include/linux/mm_types.h).  size 0: absent. */
+static const struct f_type f_members_73[] = {
+	{ "struct zram_table_entry", "flags", 0, 0, 0, 0 },
+	{ "struct zram_table_entry", "attr.flags", 8, 4, 0, 0 },
+	{ "struct swap_info_struct", "zeromap", 0, 0, 0, 0 },
+	{ "struct zspage", "first_page", 0, 0, 0, 0 },
+	{ "struct zspage", "first_zpdesc", 16, 8, 0, 0 },
+	{ "struct page", "index", 0, 0, 0, 0 },
+	{ "struct page", "__folio_index", 32, 8, 0, 0 },
+};
+/* enum zram_pageflags of 7.1 .. 7.3 (zram_drv.h 7.1.13, 7.2.6, Debian 7.3.4;
+ * ZRAM_FLAG_SHIFT = PAGE_SHIFT + 1 = 13); INT64_MIN: absent. */
+static const struct { const char *name; int64_t value; } f_enums_73[] = {
+	{ "ZRAM_SAME", 13 }, { "ZRAM_ENTRY_LOCK", 14 }, { "ZRAM_WB", 15 }, { "ZRAM_PP_SLOT", 16 },
+	{ "ZRAM_HUGE", 17 }, { "ZRAM_IDLE", 18 }, { "ZRAM_INCOMPRESSIBLE", 19 },
+	{ "ZRAM_COMP_PRIORITY_BIT1", 20 }, { "ZRAM_COMP_PRIORITY_BIT2", 21 },
+	{ "ZRAM_UNDER_WB", INT64_MIN },
 };
 
 /* Where the fake puts things: physical page numbers relative to F_BASE_PFN. */
@@ -241,7 +266,16 @@ struct uz_error *uz_kernel_type_size(struct uz_kernel *k, const char *type, uint
 struct uz_error *uz_kernel_member(struct uz_kernel *k, const char *type, const char *name,
 				  struct uz_member *out)
 {
-	(void)k;
+	for (size_t i = 0; k->v73 && i < sizeof(f_members_73) / sizeof(f_members_73[0]); i++)
+		if (!strcmp(f_members_73[i].type, type) && !strcmp(f_members_73[i].member, name)) {
+			if (!f_members_73[i].size)
+				return uz_error_create(UZ_ERR_NOT_FOUND, "no member %s.%s", type, name);
+			out->offset = f_members_73[i].offset;
+			out->size = f_members_73[i].size;
+			out->bit_offset = f_members_73[i].bit_off;
+			out->bit_size = f_members_73[i].bit_size;
+			return NULL;
+		}
 	for (size_t i = 0; i < sizeof(f_members) / sizeof(f_members[0]); i++)
 		if (!strcmp(f_members[i].type, type) && !strcmp(f_members[i].member, name)) {
 			out->offset = f_members[i].offset;
@@ -268,7 +302,13 @@ struct uz_error *uz_kernel_array_len(struct uz_kernel *k, const char *type, cons
 }
 struct uz_error *uz_kernel_enumerator(struct uz_kernel *k, const char *name, int64_t *value)
 {
-	(void)k;
+	for (size_t i = 0; k->v73 && i < sizeof(f_enums_73) / sizeof(f_enums_73[0]); i++)
+		if (!strcmp(f_enums_73[i].name, name)) {
+			if (f_enums_73[i].value == INT64_MIN)
+				return uz_error_create(UZ_ERR_NOT_FOUND, "no enumerator %s", name);
+			*value = f_enums_73[i].value;
+			return NULL;
+		}
 	for (size_t i = 0; i < sizeof(f_enums) / sizeof(f_enums[0]); i++)
 		if (!strcmp(f_enums[i].name, name)) {
 			*value = f_enums[i].value;
@@ -960,6 +1000,154 @@ UT_TEST(old_kernel_rules_change_obj_decoding)
 	free(s.k);
 }
 
+/* ---- 7.3: the same scene as Debian 7.3.4 lays it out ---- */
+
+/* obj in 7.3 (mm/zsmalloc.c location_to_obj, Debian 7.3.4): pfn << 24 |
+ * class << 15 | index on x86_64 4K (_PFN_BITS 40, ZS_OBJ_CLASS_BITS 9). */
+static uint64_t obj73(uint64_t pfn, uint32_t cls, uint32_t idx)
+{
+	return (pfn << 24) | ((uint64_t)cls << 15) | idx;
+}
+
+static void reencode73(struct uz_kernel *k, unsigned handle_i, uint32_t cls)
+{
+	uint8_t *p;
+	uint64_t obj = 0;
+	if (f_find(k, handle_va(handle_i), 8, &p))
+		memcpy(&obj, p, 8);
+	put64(k, handle_va(handle_i), obj73(obj >> 24, cls, (uint32_t)(obj & 0xffffff)));
+}
+
+/* The 6.12 scene turned into a 7.3.4 one: 7.3 types (f_members_73,
+ * f_enums_73), obj values with the class index, flag bits moved by
+ * ZRAM_ENTRY_LOCK (WB 14 -> 15, HUGE 16 -> 17). */
+static void scene_to_7_3(struct scene *s)
+{
+	struct uz_kernel *k = s->k;
+	k->kv = UZ_KV(7, 3, 4);
+	k->v73 = true;
+	static const struct { unsigned slot; uint32_t cls; } objs[] = {
+		{ S_TEXT, CLASS_A }, { S_STRADDLE, CLASS_A }, { S_HUGE, CLASS_HUGE },
+		{ S_CACHED, CLASS_A }, { S_BADMAGIC, CLASS_A }, { S_FILTERED, CLASS_B },
+		{ S_CORRUPT, CLASS_A }, { S_WRONGIDX, CLASS_A },
+	};
+	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++)
+		reencode73(k, objs[i].slot, objs[i].cls);
+	uint8_t *p;
+	uint32_t huge_flags = (1u << 17) | F_PAGE;
+	if (f_find(k, f_va(pa(P_TABLE)) + 24ull * S_HUGE + 8, 4, &p))
+		memcpy(p, &huge_flags, 4);
+	uint32_t wb_flags = 1u << 15;
+	if (f_find(k, f_va(pa(P_TABLE)) + 24ull * S_WB + 8, 4, &p))
+		memcpy(p, &wb_flags, 4);
+}
+
+UT_TEST(kernel_7_3_obj_with_class_index)
+{
+	SCENE(s);
+	scene_to_7_3(&s);
+	struct uz_zram_model *m;
+	UT_OK(uz_zram_model_open(s.k, &m));
+	UT_ASSERT_EQ(uz_zram_device(m, 0)->pfn_bits, 40);
+	UT_ASSERT(!uz_zram_swap_area(m, 0)->has_zeromap);           /* gone in 7.2 */
+	UT_ASSERT(uz_zram_swapcache_unavailable_reason(m) != NULL);   /* 6.18+ swap table */
+	struct uz_zram_ctx *c;
+	UT_OK(uz_zram_ctx_create(m, &c));
+	uint8_t page[F_PAGE];
+	struct uz_slot_result r;
+	UT_OK(uz_zram_resolve(m, c, 0, S_TEXT, page, &r));
+	UT_ASSERT_EQ(r.source, UZ_SRC_ZRAM);
+	UT_ASSERT_MEM(page, s.text, F_PAGE);
+	UT_ASSERT_EQ(r.obj_idx, 0);
+	UT_ASSERT(r.swapcache_unchecked);
+	UT_OK(uz_zram_resolve(m, c, 0, S_STRADDLE, page, &r));
+	UT_ASSERT_MEM(page, s.straddle, F_PAGE);
+	UT_ASSERT(r.straddles);
+	UT_OK(uz_zram_resolve(m, c, 0, S_HUGE, page, &r));
+	UT_ASSERT(r.huge);
+	UT_ASSERT_MEM(page, s.huge, F_PAGE);
+	UT_OK(uz_zram_resolve(m, c, 0, S_SAME, page, &r));
+	UT_ASSERT_EQ(r.source, UZ_SRC_SAME_FILLED);
+	UT_ASSERT_EQ(r.fill_word, s.fill);
+	UT_ERR(uz_zram_resolve(m, c, 0, S_WB, page, &r), UZ_ERR_UNSUPPORTED);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_WRITTEN_BACK);
+	UT_ASSERT_EQ(r.backing_block, WB_BLOCK);
+	/* An empty slot is a zero page or a swap-cache page, both recorded
+	 * in the swap table that is not read: refused, not zeros. */
+	struct uz_error *err = uz_zram_resolve(m, c, 0, S_EMPTY, page, &r);
+	UT_ASSERT(err && err->code == UZ_ERR_UNSUPPORTED &&
+		  strstr(err->message, "not supported on this kernel (7.3)"));
+	uz_error_destroy(err);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_UNSUPPORTED_KERNEL);
+	UT_ERR(uz_zram_resolve(m, c, 0, S_ZEROMAP, page, &r), UZ_ERR_UNSUPPORTED);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_UNSUPPORTED_KERNEL);
+	/* the other failures keep their kinds */
+	UT_ERR(uz_zram_resolve(m, c, 0, S_BADMAGIC, page, &r), UZ_ERR_FORMAT);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_INVALID_LOCATION);
+	UT_ERR(uz_zram_resolve(m, c, 0, S_FILTERED, page, &r), UZ_ERR_FAULT);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_METADATA_MISSING);
+	UT_ERR(uz_zram_resolve(m, c, 0, S_WRONGIDX, page, &r), UZ_ERR_FORMAT);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_INVALID_LOCATION);
+	uz_zram_ctx_destroy(c);
+	uz_zram_model_close(m);
+
+	/* An obj naming another size class than its zspage's fails, naming both. */
+	put64(s.k, handle_va(S_CORRUPT), obj73(pa(P_OBJ) + 1, CLASS_A + 1, 4));
+	err = resolve(s.k, 0, S_CORRUPT, page, &r);
+	UT_ASSERT(err && err->code == UZ_ERR_FORMAT && strstr(err->message, "naming size class 121") &&
+		  strstr(err->message, "is class 120"));
+	uz_error_destroy(err);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_INVALID_LOCATION);
+	free(s.k);
+}
+
+UT_TEST(kernel_7_3_memory_under_other_versions)
+{
+	SCENE(s);
+	scene_to_7_3(&s);
+	uint8_t page[F_PAGE];
+	struct uz_slot_result r;
+	/* Read with 7.2's rules (no class bits), as the 6.12-era reader did on
+	 * the real 7.3.4 dump: no obj layout validates, every stored slot fails
+	 * with the reason instead of a wrong page. */
+	s.k->kv = UZ_KV(7, 2, 13);
+	struct uz_zram_model *m;
+	UT_OK(uz_zram_model_open(s.k, &m));
+	UT_ASSERT_EQ(uz_zram_device(m, 0)->pfn_bits, 0);
+	uz_zram_model_close(m);
+	struct uz_error *err = resolve(s.k, 0, S_TEXT, page, &r);
+	UT_ASSERT(err && err->code == UZ_ERR_FORMAT && strstr(err->message, "kernel 7.2"));
+	uz_error_destroy(err);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_INVALID_LOCATION);
+
+	/* A kernel newer than the newest row: zram is not read at all, and
+	 * says why, naming the structures and both versions. */
+	s.k->kv = UZ_KV(7, 4, 1);
+	UT_OK(uz_zram_model_open(s.k, &m));
+	const char *why = uz_zram_unavailable_reason(m);
+	UT_ASSERT(why && strstr(why, "kernel 7.4 is newer than 7.3") && strstr(why, "zsmalloc obj"));
+	err = uz_zram_require_readable(m);
+	UT_ASSERT(err && err->code == UZ_ERR_UNSUPPORTED && strstr(err->message, "kernel 7.4"));
+	uz_error_destroy(err);
+	UT_ASSERT_EQ(uz_zram_swap_kind(m, 0), UZ_SWAP_ZRAM);    /* still classified */
+	uz_zram_model_close(m);
+	err = resolve(s.k, 0, S_TEXT, page, &r);
+	UT_ASSERT(err && strstr(err->message, "kernel 7.4"));
+	uz_error_destroy(err);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_METADATA_MISSING);
+
+	/* The 6.12 scene (objs without class) read with 7.3's rules: the class
+	 * check rejects every candidate. */
+	SCENE(old);
+	old.k->kv = UZ_KV(7, 3, 4);
+	old.k->v73 = true;
+	err = resolve(old.k, 0, S_TEXT, page, &r);
+	UT_ASSERT(err && strstr(err->message, "ZS_OBJ_CLASS_BITS") && strstr(err->message, "kernel 7.3"));
+	uz_error_destroy(err);
+	free(old.k);
+	free(s.k);
+}
+
 UT_MAIN(UT_CASE(model_finds_devices_and_areas), UT_CASE(resolve_compressed_and_straddling),
 	UT_CASE(resolve_same_empty_huge_zeromap_swapcache), UT_CASE(resolve_failures_are_classified),
 	UT_CASE(written_back_slot_reads_from_backing_image),
@@ -967,6 +1155,7 @@ UT_MAIN(UT_CASE(model_finds_devices_and_areas), UT_CASE(resolve_compressed_and_s
 	UT_CASE(scan_counts_agree_with_kernel_counters),
 	UT_CASE(filtered_table_page_counts_as_unreadable),
 	UT_CASE(unreadable_swap_cache_falls_back_but_not_for_empty_slots),
-	UT_CASE(old_kernel_rules_change_obj_decoding))
+	UT_CASE(old_kernel_rules_change_obj_decoding),
+	UT_CASE(kernel_7_3_obj_with_class_index), UT_CASE(kernel_7_3_memory_under_other_versions))
 
 #endif
