@@ -221,6 +221,9 @@ static struct uz_error *zram_layout_init(struct uz_zram_model *m)
 					    &L->params_winbits);
 	}
 	L->has_backing_dev = opt_member(m, "struct zram", "backing_dev", &L->zram_backing_dev);
+	/* 7.1+: bool compressed_wb (zram_drv.h 7.1.13; absent in 6.19.6) */
+	L->has_compressed_wb = L->has_backing_dev &&
+			       opt_member(m, "struct zram", "compressed_wb", &L->zram_compressed_wb);
 	L->has_wb_bitmap = L->has_backing_dev &&
 			   opt_member(m, "struct zram", "bdev", &L->zram_bdev) &&
 			   opt_member(m, "struct zram", "bitmap", &L->zram_bitmap) &&
@@ -734,6 +737,8 @@ static struct uz_error *open_device(struct uz_zram_model *m, uint64_t zram, int 
 	}
 	if (L->has_backing_dev)
 		info->backing_dev = field(z, L->zram_size, &L->zram_backing_dev);
+	if (L->has_compressed_wb)
+		info->compressed_wb = field(z, L->zram_size, &L->zram_compressed_wb) != 0;
 	open_backing(m, z, info);
 	struct uz_zram_mm_stat *st = &info->mm_stat;
 	st->pages_stored = field(z, L->zram_size, &L->st_stored);
@@ -1416,6 +1421,33 @@ static struct uz_error *try_swapcache(struct uz_zram_model *m, uint32_t type, ui
 	return NULL;
 }
 
+/* The compressed object of slot `sl` is in ctx->obj: pick the slot's
+ * algorithm and decompress it into `page`, or hand it back deferred. */
+static struct uz_error *decompress_slot(struct uz_zram_model *m, struct uz_zram_ctx *ctx,
+					const struct device *d, const struct uz_zram_slot *sl,
+					const char *where, void *page, struct uz_slot_result *res)
+{
+	(void)m;
+	if (sl->prio >= d->info.n_comps || !d->info.comp_algs[sl->prio])
+		return fail(res, UZ_FAIL_INCONSISTENT, where,
+			    uz_error_create(UZ_ERR_FORMAT, "priority %u has no algorithm", sl->prio));
+	if (!d->info.codec_known[sl->prio])
+		return fail(res, UZ_FAIL_UNSUPPORTED_CODEC, where,
+			    uz_error_create(UZ_ERR_UNSUPPORTED, "algorithm \"%s\" is not supported",
+					    d->info.comp_algs[sl->prio]));
+	res->codec_known = true;
+	res->codec = d->info.codecs[sl->prio];
+	if (ctx->defer) {
+		/* Compressed objects are always shorter than a page (equal
+		 * means huge, handled by the callers), so they fit the
+		 * caller's page. */
+		memcpy(page, ctx->obj, sl->size);
+		res->deferred = true;
+		return NULL;
+	}
+	return uz_zram_decompress_deferred(ctx, res, ctx->obj, page);
+}
+
 struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ctx,
 				 uint32_t swap_type, uint64_t offset, void *page,
 				 struct uz_slot_result *res)
@@ -1540,7 +1572,19 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 		if ((err = read_backing(m, d, sl.handle, page, res)))
 			return fail(res, res->failure, where, err);
 		res->source = UZ_SRC_BACKING_DEV;
-		return NULL;
+		if (!d->info.compressed_wb || sl.huge_flag)
+			return NULL;
+		/* 7.1+ compressed writeback (zram_drv.c decompress_bdev_page,
+		 * 7.1.13 and Debian 7.3.4): the block holds the slot's
+		 * compressed object, its size and priority still in the slot's
+		 * flags; a ZRAM_HUGE slot's block is the page itself. */
+		if (sl.size == 0 || sl.size >= m->page_size)
+			return fail(res, UZ_FAIL_INCONSISTENT, where,
+				    uz_error_create(UZ_ERR_FORMAT,
+						    "written back compressed (compressed_wb) with size %u and no ZRAM_HUGE",
+						    sl.size));
+		memcpy(ctx->obj, page, sl.size);
+		return decompress_slot(m, ctx, d, &sl, where, page, res);
 	case UZ_SLOT_INCONSISTENT:
 		return fail(res, UZ_FAIL_INCONSISTENT, where,
 			    uz_error_create(UZ_ERR_FORMAT, "table entry handle 0x%llx with size %u",
@@ -1568,23 +1612,7 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 	res->source = UZ_SRC_ZRAM;
 	if (res->huge)
 		return NULL;
-	if (sl.prio >= d->info.n_comps || !d->info.comp_algs[sl.prio])
-		return fail(res, UZ_FAIL_INCONSISTENT, where,
-			    uz_error_create(UZ_ERR_FORMAT, "priority %u has no algorithm", sl.prio));
-	if (!d->info.codec_known[sl.prio])
-		return fail(res, UZ_FAIL_UNSUPPORTED_CODEC, where,
-			    uz_error_create(UZ_ERR_UNSUPPORTED, "algorithm \"%s\" is not supported",
-					    d->info.comp_algs[sl.prio]));
-	res->codec_known = true;
-	res->codec = d->info.codecs[sl.prio];
-	if (ctx->defer) {
-		/* Compressed objects are always shorter than a page (equal
-		 * means huge, handled above), so they fit the caller's page. */
-		memcpy(page, ctx->obj, sl.size);
-		res->deferred = true;
-		return NULL;
-	}
-	return uz_zram_decompress_deferred(ctx, res, ctx->obj, page);
+	return decompress_slot(m, ctx, d, &sl, where, page, res);
 }
 
 void uz_zram_ctx_set_defer(struct uz_zram_ctx *ctx, bool defer)

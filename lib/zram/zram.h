@@ -137,6 +137,8 @@ struct uz_zram_device_info {
 	uint64_t backing_bitmap;     /* unsigned long *: bit set = block in use */
 	uint64_t backing_nr_pages;   /* device size in pages when it was attached */
 	bool backing_known;          /* bitmap and nr_pages read from the types */
+	bool compressed_wb;          /* 7.1+ zram->compressed_wb: written-back blocks hold
+					the compressed object, not the page */
 	uint64_t bd_count;           /* stats.bd_count: blocks in use, per the kernel */
 	bool valid_bd_count;
 	/* The image attached with uz_zram_attach_backing, or NULL. */

@@ -26,6 +26,8 @@ struct layout {
 	/* CONFIG_ZRAM_WRITEBACK: bdev, bitmap, nr_pages, stats.bd_count */
 	struct uz_member zram_bdev, zram_bitmap, zram_nr_pages, st_bd_count;
 	bool has_wb_bitmap, has_bd_count;
+	struct uz_member zram_compressed_wb;   /* 7.1+ */
+	bool has_compressed_wb;
 	/* backing_dev's path: struct file -> path -> dentry/vfsmount -> mount */
 	struct uz_member file_dentry, file_mnt, dentry_parent, dentry_name;
 	struct uz_member vfsmount_root, mount_mnt, mount_parent, mount_mountpoint;

@@ -126,6 +126,7 @@ static const struct f_type f_members_73[] = {
 	{ "struct zspage", "first_zpdesc", 16, 8, 0, 0 },
 	{ "struct page", "index", 0, 0, 0, 0 },
 	{ "struct page", "__folio_index", 32, 8, 0, 0 },
+	{ "struct zram", "compressed_wb", 300, 1, 0, 0 },   /* 7.1+ bool; offset of this fake */
 };
 /* enum zram_pageflags of 7.1 .. 7.3 (zram_drv.h 7.1.13, 7.2.6, Debian 7.3.4;
  * ZRAM_FLAG_SHIFT = PAGE_SHIFT + 1 = 13); INT64_MIN: absent. */
@@ -1101,6 +1102,57 @@ UT_TEST(kernel_7_3_obj_with_class_index)
 	free(s.k);
 }
 
+/* 7.1+ compressed writeback (zram_drv.c decompress_bdev_page, 7.1.13 and
+ * Debian 7.3.4): with zram->compressed_wb the block holds the slot's
+ * compressed object (size and priority in the slot's flags), or the page
+ * itself for a ZRAM_HUGE slot. */
+UT_TEST(kernel_7_3_compressed_writeback)
+{
+	SCENE(s);
+	scene_to_7_3(&s);
+	if (!wb_image("short.img", 1))
+		UT_FAIL("cannot write a temporary image");
+	char path[300];
+	snprintf(path, sizeof(path), "%s/cwb.img", wb_dir);
+	static uint8_t img[WB_NR_PAGES * F_PAGE];
+	memset(img, 0, sizeof(img));
+	uint32_t n = lz4_into(s.straddle, img + (size_t)WB_BLOCK * F_PAGE, F_PAGE);
+	if (!n || n >= F_PAGE)
+		UT_FAIL("lz4 does not fit a block");
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(img, 1, sizeof(img), f) != sizeof(img) || fclose(f) != 0)
+		UT_FAIL("cannot write %s", path);
+	uint64_t e = f_va(pa(P_TABLE)) + 24ull * S_WB;
+	put32(s.k, e + 8, (1u << 15) | n);                    /* ZRAM_WB | size */
+	s.k->mem[(A_ZRAM + 300) - f_va(F_BASE_PFN)] = 1;     /* compressed_wb */
+	uint8_t page[F_PAGE];
+	struct uz_slot_result r;
+	UT_OK(resolve_bk(s.k, path, S_WB, page, &r));
+	UT_ASSERT_EQ(r.source, UZ_SRC_BACKING_DEV);
+	UT_ASSERT(r.codec_known && r.codec == UZ_CODEC_LZ4);
+	UT_ASSERT_EQ(r.comp_len, n);
+	UT_ASSERT_MEM(page, s.straddle, F_PAGE);
+	/* compressed_wb off: the block is the page, returned as it is */
+	s.k->mem[(A_ZRAM + 300) - f_va(F_BASE_PFN)] = 0;
+	UT_OK(resolve_bk(s.k, path, S_WB, page, &r));
+	UT_ASSERT_MEM(page, img + (size_t)WB_BLOCK * F_PAGE, F_PAGE);
+	/* ZRAM_HUGE: the block is the page even with compressed_wb */
+	s.k->mem[(A_ZRAM + 300) - f_va(F_BASE_PFN)] = 1;
+	memcpy(img + (size_t)WB_BLOCK * F_PAGE, s.huge, F_PAGE);
+	f = fopen(path, "wb");
+	if (!f || fwrite(img, 1, sizeof(img), f) != sizeof(img) || fclose(f) != 0)
+		UT_FAIL("cannot write %s", path);
+	put32(s.k, e + 8, (1u << 15) | (1u << 17) | F_PAGE);
+	UT_OK(resolve_bk(s.k, path, S_WB, page, &r));
+	UT_ASSERT_MEM(page, s.huge, F_PAGE);
+	/* compressed, no ZRAM_HUGE, but a page-sized object: contradiction */
+	put32(s.k, e + 8, (1u << 15) | F_PAGE);
+	UT_ERR(resolve_bk(s.k, path, S_WB, page, &r), UZ_ERR_FORMAT);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_INCONSISTENT);
+	(void)remove(path);
+	free(s.k);
+}
+
 UT_TEST(kernel_7_3_memory_under_other_versions)
 {
 	SCENE(s);
@@ -1156,6 +1208,7 @@ UT_MAIN(UT_CASE(model_finds_devices_and_areas), UT_CASE(resolve_compressed_and_s
 	UT_CASE(filtered_table_page_counts_as_unreadable),
 	UT_CASE(unreadable_swap_cache_falls_back_but_not_for_empty_slots),
 	UT_CASE(old_kernel_rules_change_obj_decoding),
-	UT_CASE(kernel_7_3_obj_with_class_index), UT_CASE(kernel_7_3_memory_under_other_versions))
+	UT_CASE(kernel_7_3_obj_with_class_index), UT_CASE(kernel_7_3_compressed_writeback),
+	UT_CASE(kernel_7_3_memory_under_other_versions))
 
 #endif
