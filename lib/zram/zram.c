@@ -478,8 +478,21 @@ static struct uz_error *open_swap_areas(struct uz_zram_model *m)
 		if (m->S.has_blkdev && !(a->flags & m->S.swp_blkdev))
 			a->kind = UZ_SWAP_FILE;
 		if (bdev && (err = read_disk(m, bdev, a->bdev_name, &m->apriv[t].disk_private, &disk))) {
-			err = uz_error_wrap(err, "swap type %u block device", t);
-			goto fail;
+			if (err->code == UZ_ERR_NOMEM || err->code == UZ_ERR_IO) {
+				err = uz_error_wrap(err, "swap type %u block device", t);
+				goto fail;
+			}
+			/* One unreadable block_device or gendisk (a page filtered
+			 * out of the dump) must not hide the other areas: keep
+			 * this one with the reason; its entries fail with it. */
+			snprintf(m->apriv[t].problem, sizeof(m->apriv[t].problem),
+				 "block device 0x%llx of swap type %u unreadable: %s",
+				 (unsigned long long)bdev, t, err->message);
+			a->problem = m->apriv[t].problem;
+			a->bdev_name[0] = 0;
+			m->apriv[t].disk_private = 0;
+			uz_error_destroy(err);
+			err = NULL;
 		}
 		if (m->S.swapcache) {
 			uint32_t n_sp = 0;
@@ -1465,6 +1478,9 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 	const struct uz_swap_area_info *a = &m->areas[swap_type];
 	if (a->bdev_name[0])
 		snprintf(where, sizeof(where), "%s", a->bdev_name);
+	if (a->problem)
+		return fail(res, UZ_FAIL_METADATA_MISSING, where,
+			    uz_error_create(UZ_ERR_FAULT, "%s", a->problem));
 	if (offset == 0 || offset >= a->max)
 		return fail(res, UZ_FAIL_OUT_OF_RANGE, where,
 			    uz_error_create(UZ_ERR_NOT_FOUND, "offset outside 1..%llu of the swap area",

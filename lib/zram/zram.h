@@ -86,6 +86,10 @@ struct uz_swap_area_info {
 	char bdev_name[32];      /* gendisk disk_name, "" if unknown */
 	int zram_device;         /* index into uz_zram_device(), or -1 */
 	bool has_zeromap;        /* 6.12+ si->zeromap */
+	const char *problem;     /* NULL, or why its block device / gendisk could not
+				    be read (filtered out of the dump...): then kind
+				    is UZ_SWAP_BLOCK only by default, and its entries
+				    fail with this reason */
 };
 
 /* Number of swap types the kernel has had (nr_swapfiles). */

@@ -100,6 +100,7 @@ struct area_priv {
 	uint64_t zeromap;
 	uint64_t swapper_spaces;        /* struct address_space * array, 0 if none */
 	uint32_t nr_swapper_spaces;
+	char problem[256];              /* see uz_swap_area_info.problem */
 };
 
 struct uz_zram_model {

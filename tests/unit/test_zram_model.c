@@ -1001,6 +1001,32 @@ UT_TEST(old_kernel_rules_change_obj_decoding)
 	free(s.k);
 }
 
+UT_TEST(unreadable_block_device_fails_its_area_only)
+{
+	/* Swap type 1's struct block_device in a page the dump left out (seen
+	 * on a real 7.3.4 dump filtered by a makedumpfile that does not know
+	 * compound_info): the model opens, that area's entries fail with the
+	 * reason, zram0's still resolve. */
+	SCENE(s);
+	put64(s.k, A_SI2 + 0x100, f_va(pa(P_FILTERED)) + 0x40);
+	struct uz_zram_model *m;
+	UT_OK(uz_zram_model_open(s.k, &m));
+	const struct uz_swap_area_info *a = uz_zram_swap_area(m, 1);
+	UT_ASSERT(a && a->problem && strstr(a->problem, "swap type 1 unreadable"));
+	UT_ASSERT(uz_zram_swap_area(m, 0)->problem == NULL);
+	UT_ASSERT_EQ(uz_zram_swap_kind(m, 0), UZ_SWAP_ZRAM);
+	uz_zram_model_close(m);
+	uint8_t page[F_PAGE];
+	struct uz_slot_result r;
+	struct uz_error *err = resolve(s.k, 1, 5, page, &r);
+	UT_ASSERT(err && err->code == UZ_ERR_FAULT && strstr(err->message, "block device"));
+	uz_error_destroy(err);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_METADATA_MISSING);
+	UT_OK(resolve(s.k, 0, S_TEXT, page, &r));
+	UT_ASSERT_MEM(page, s.text, F_PAGE);
+	free(s.k);
+}
+
 /* ---- 7.3: the same scene as Debian 7.3.4 lays it out ---- */
 
 /* obj in 7.3 (mm/zsmalloc.c location_to_obj, Debian 7.3.4): pfn << 24 |
@@ -1208,6 +1234,7 @@ UT_MAIN(UT_CASE(model_finds_devices_and_areas), UT_CASE(resolve_compressed_and_s
 	UT_CASE(filtered_table_page_counts_as_unreadable),
 	UT_CASE(unreadable_swap_cache_falls_back_but_not_for_empty_slots),
 	UT_CASE(old_kernel_rules_change_obj_decoding),
+	UT_CASE(unreadable_block_device_fails_its_area_only),
 	UT_CASE(kernel_7_3_obj_with_class_index), UT_CASE(kernel_7_3_compressed_writeback),
 	UT_CASE(kernel_7_3_memory_under_other_versions))
 
