@@ -189,7 +189,6 @@ static struct uz_error *zram_layout_init(struct uz_zram_model *m)
 {
 	struct uz_kernel *k = m->k;
 	struct layout *L = &m->L;
-	UZ_TRY(uz_zram_check_kernel_version(m->kv));
 	UZ_TRY(uz_kernel_type_size(k, "struct zram", &L->zram_size));
 	UZ_TRY(member(k, "struct zram", "table", &L->zram_table));
 	UZ_TRY(member(k, "struct zram", "mem_pool", &L->zram_pool));
@@ -1083,7 +1082,12 @@ struct uz_error *uz_zram_model_open(struct uz_kernel *k, struct uz_zram_model **
 	if ((err = page_layout_init(m)) || (err = take_layout_error(m)) || (err = open_swap_areas(m)) ||
 	    (err = take_layout_error(m)))
 		goto fail;
-	err = zram_layout_init(m);
+	/* A kernel newer than the newest row (or of unknown version) may
+	 * have changed what no type tells: its zram is refused, not guessed. */
+	err = uz_zram_check_kernel_version(m->kv);
+	m->zram_kernel_unsupported = err != NULL;
+	if (!err)
+		err = zram_layout_init(m);
 	if (!err && (err = take_layout_error(m)))
 		goto fail;
 	if (err) {
@@ -1531,6 +1535,9 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 		return fail(res, UZ_FAIL_NOT_ZRAM, where,
 			    uz_error_create(UZ_ERR_UNSUPPORTED, "swap area is a %s, its data is not in the dump",
 					    uz_swap_kind_name(a->kind)));
+	if (m->zram_kernel_unsupported)
+		return fail(res, UZ_FAIL_UNSUPPORTED_KERNEL, where,
+			    uz_error_create(UZ_ERR_UNSUPPORTED, "zram device not read: %s", m->zram_why));
 	if (!m->have_zram || a->zram_device < 0)
 		return fail(res, UZ_FAIL_METADATA_MISSING, where,
 			    uz_error_create(UZ_ERR_NOT_FOUND, "zram device not readable: %s",

@@ -110,6 +110,7 @@ struct uz_zram_model {
 	uint64_t page_size;
 	unsigned page_shift;
 	bool have_zram;                 /* zram/zsmalloc types usable */
+	bool zram_kernel_unsupported;   /* refused by uz_zram_check_kernel_version */
 	char zram_why[320];
 	struct layout L;
 	struct swap_layout S;

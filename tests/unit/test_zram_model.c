@@ -1210,9 +1210,9 @@ UT_TEST(kernel_7_3_memory_under_other_versions)
 	UT_ASSERT_EQ(uz_zram_swap_kind(m, 0), UZ_SWAP_ZRAM);    /* still classified */
 	uz_zram_model_close(m);
 	err = resolve(s.k, 0, S_TEXT, page, &r);
-	UT_ASSERT(err && strstr(err->message, "kernel 7.4"));
+	UT_ASSERT(err && err->code == UZ_ERR_UNSUPPORTED && strstr(err->message, "kernel 7.4"));
 	uz_error_destroy(err);
-	UT_ASSERT_EQ(r.failure, UZ_FAIL_METADATA_MISSING);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_UNSUPPORTED_KERNEL);
 
 	/* The 6.12 scene (objs without class) read with 7.3's rules: the class
 	 * check rejects every candidate. */
