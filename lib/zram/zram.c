@@ -1440,11 +1440,10 @@ static struct uz_error *try_swapcache(struct uz_zram_model *m, uint32_t type, ui
 
 /* The compressed object of slot `sl` is in ctx->obj: pick the slot's
  * algorithm and decompress it into `page`, or hand it back deferred. */
-static struct uz_error *decompress_slot(struct uz_zram_model *m, struct uz_zram_ctx *ctx,
-					const struct device *d, const struct uz_zram_slot *sl,
-					const char *where, void *page, struct uz_slot_result *res)
+static struct uz_error *decompress_slot(struct uz_zram_ctx *ctx, const struct device *d,
+					const struct uz_zram_slot *sl, const char *where, void *page,
+					struct uz_slot_result *res)
 {
-	(void)m;
 	if (sl->prio >= d->info.n_comps || !d->info.comp_algs[sl->prio])
 		return fail(res, UZ_FAIL_INCONSISTENT, where,
 			    uz_error_create(UZ_ERR_FORMAT, "priority %u has no algorithm", sl->prio));
@@ -1607,7 +1606,7 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 						    "written back compressed (compressed_wb) with size %u and no ZRAM_HUGE",
 						    sl.size));
 		memcpy(ctx->obj, page, sl.size);
-		return decompress_slot(m, ctx, d, &sl, where, page, res);
+		return decompress_slot(ctx, d, &sl, where, page, res);
 	case UZ_SLOT_INCONSISTENT:
 		return fail(res, UZ_FAIL_INCONSISTENT, where,
 			    uz_error_create(UZ_ERR_FORMAT, "table entry handle 0x%llx with size %u",
@@ -1635,7 +1634,7 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 	res->source = UZ_SRC_ZRAM;
 	if (res->huge)
 		return NULL;
-	return decompress_slot(m, ctx, d, &sl, where, page, res);
+	return decompress_slot(ctx, d, &sl, where, page, res);
 }
 
 void uz_zram_ctx_set_defer(struct uz_zram_ctx *ctx, bool defer)
