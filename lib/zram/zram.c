@@ -345,6 +345,57 @@ struct uz_error *uz_xa_layout_from_types(struct uz_kernel *k, struct uz_xa_layou
 	return NULL;
 }
 
+/* 7.1+ swap tables (rows UZ_QUIRK_SWAP_TABLE_PFN, _ZERO_FLAG).  Anything
+ * missing leaves them unread with the reason in swapcache_why; only a
+ * failure to read the types is an error. */
+static struct uz_error *swap_table_layout_init(struct uz_zram_model *m)
+{
+	struct swap_layout *S = &m->S;
+	/* SWAP_CACHE_PFN_BITS is MAX_POSSIBLE_PHYSMEM_BITS - PAGE_SHIFT, the
+	 * zsmalloc _PFN_BITS: every candidate must give the same entry layout. */
+	size_t nc;
+	const unsigned *cand = uz_zs_physmem_bits_candidates(&nc);
+	struct uz_error *err = NULL;
+	for (size_t i = 0; i < nc && !err; i++) {
+		struct uz_swp_tb_layout l;
+		err = uz_swp_tb_layout_init(m->kv, cand[i] - m->page_shift, &l);
+		if (!err && i > 0 && (l.flags_bits != S->tb.flags_bits || l.zero_flag != S->tb.zero_flag))
+			err = uz_error_create(UZ_ERR_UNSUPPORTED,
+					      "the swap table entry layout depends on MAX_POSSIBLE_PHYSMEM_BITS here");
+		if (!err)
+			S->tb = l;
+	}
+	if (!err && uz_zram_quirk(UZ_QUIRK_SWAP_TABLE_ZERO_FLAG, m->kv) && !S->tb.zero_flag)
+		err = uz_error_create(UZ_ERR_UNSUPPORTED,
+				      "zero marks in swap_cluster_info.zero_bitmap are not read");
+	if (!err && !opt_member(m, "struct swap_info_struct", "cluster_info", &S->si_cluster_info))
+		err = uz_error_create(UZ_ERR_NOT_FOUND, "no swap_info_struct.cluster_info");
+	if (!err && !opt_member(m, "struct swap_cluster_info", "table", &S->ci_table))
+		err = uz_error_create(UZ_ERR_NOT_FOUND, "no swap_cluster_info.table");
+	if (!err)
+		err = uz_kernel_type_size(m->k, "struct swap_cluster_info", &S->ci_size);
+	if (!err)
+		err = uz_kernel_type_size(m->k, "struct swap_table", &S->tb_entries);
+	if (!err) {
+		/* struct swap_table { atomic_long_t entries[SWAPFILE_CLUSTER]; } */
+		S->tb_entries /= 8;
+		if (S->tb_entries < 64 || S->tb_entries > 65536 || (S->tb_entries & (S->tb_entries - 1)))
+			err = uz_error_create(UZ_ERR_FORMAT, "struct swap_table holds %llu entries",
+					      (unsigned long long)S->tb_entries);
+	}
+	if (err) {
+		snprintf(S->swapcache_why, sizeof(S->swapcache_why), "6.18+ swap tables not read: %s",
+			 err->message);
+		if (err->code == UZ_ERR_NOMEM || err->code == UZ_ERR_IO)
+			return uz_error_wrap(err, "swap table layout");
+		uz_error_destroy(err);
+		return NULL;
+	}
+	S->swaptable = true;
+	S->swapcache = true;
+	return NULL;
+}
+
 static struct uz_error *swap_layout_init(struct uz_zram_model *m)
 {
 	struct uz_kernel *k = m->k;
@@ -373,12 +424,10 @@ static struct uz_error *swap_layout_init(struct uz_zram_model *m)
 	}
 	S->xa_ok = true;
 
-	/* Swap cache: swapper_spaces[] of address_space arrays, XArray i_pages. */
-	if (uz_zram_quirk(UZ_QUIRK_SWAP_TABLE, m->kv)) {
-		snprintf(S->swapcache_why, sizeof(S->swapcache_why),
-			 "6.18+ swap tables are not read yet");
-		return NULL;
-	}
+	/* Swap cache: swapper_spaces[] of address_space arrays, XArray i_pages;
+	 * from 6.18 the per-cluster swap tables. */
+	if (uz_zram_quirk(UZ_QUIRK_SWAP_TABLE, m->kv))
+		return swap_table_layout_init(m);
 	if ((err = uz_kernel_type_size(k, "struct address_space", &S->as_size)) ||
 	    (err = member(k, "struct address_space", "i_pages", &S->as_pages))) {
 		snprintf(S->swapcache_why, sizeof(S->swapcache_why), "%s", err->message);
@@ -436,7 +485,7 @@ static struct uz_error *open_swap_areas(struct uz_zram_model *m)
 	if (!m->areas || !m->apriv)
 		return uz_error_create(UZ_ERR_NOMEM, "swap areas");
 	uint64_t spaces = 0, nr_spaces = 0;
-	if (m->S.swapcache) {
+	if (m->S.swapcache && !m->S.swaptable) {
 		err = uz_kernel_symbol(k, "swapper_spaces", &spaces);
 		if (!err)
 			err = uz_kernel_symbol(k, "nr_swapper_spaces", &nr_spaces);
@@ -493,7 +542,9 @@ static struct uz_error *open_swap_areas(struct uz_zram_model *m)
 			uz_error_destroy(err);
 			err = NULL;
 		}
-		if (m->S.swapcache) {
+		if (m->S.swaptable)
+			m->apriv[t].cluster_info = field(si, m->S.si_size, &m->S.si_cluster_info);
+		if (m->S.swapcache && !m->S.swaptable) {
 			uint32_t n_sp = 0;
 			if ((err = uz_kernel_read_u64(k, spaces + 8ull * t, &m->apriv[t].swapper_spaces)) ||
 			    (err = uz_kernel_read_u32(k, nr_spaces + 4ull * t, &n_sp)))
@@ -1381,11 +1432,60 @@ static void fill_words(void *page, uint64_t page_size, uint64_t word)
 
 /* Swap cache: returns true with the page read into `page`, false to go on
  * (with res->swapcache_filtered set if a clean cached page was filtered). */
+static struct uz_error *cached_folio(struct uz_zram_model *m, uint32_t type, uint64_t offset,
+				     uint64_t e, void *page, struct uz_slot_result *res, bool *done);
+
+/* 7.1+: the swap table entry of (type, offset): *folio the cached folio's
+ * struct page, or 0; *zero the zero mark (7.2+). */
+static struct uz_error *swap_table_lookup(struct uz_zram_model *m, uint32_t type, uint64_t offset,
+					  uint64_t *folio, bool *zero)
+{
+	const struct swap_layout *S = &m->S;
+	uint64_t ci = m->apriv[type].cluster_info, table, raw;
+	*folio = 0;
+	*zero = false;
+	if (!ci)
+		return uz_error_create(UZ_ERR_FORMAT, "swap type %u has no cluster_info", type);
+	uint64_t cluster = offset / S->tb_entries;
+	UZ_TRY(uz_error_wrap(uz_kernel_read_u64(m->k, ci + cluster * S->ci_size + S->ci_table.offset, &table),
+			     "swap cluster %llu", (unsigned long long)cluster));
+	if (!table)
+		return uz_error_create(UZ_ERR_FORMAT, "swap cluster %llu has no swap table (slot not in use)",
+				       (unsigned long long)cluster);
+	UZ_TRY(uz_error_wrap(uz_kernel_read_u64(m->k, table + (offset % S->tb_entries) * 8, &raw),
+			     "swap table of cluster %llu", (unsigned long long)cluster));
+	struct uz_swp_tb tb;
+	uz_swp_tb_decode(&S->tb, raw, &tb);
+	switch (tb.kind) {
+	case UZ_SWP_TB_SHADOW:
+		*zero = tb.zero;
+		return NULL;
+	case UZ_SWP_TB_CACHED:
+		*zero = tb.zero;
+		return uz_kernel_pfn_to_page(m->k, tb.pfn, folio);
+	case UZ_SWP_TB_FREE:
+	case UZ_SWP_TB_POINTER:
+	case UZ_SWP_TB_BAD:
+		break;
+	}
+	return uz_error_create(UZ_ERR_FORMAT, "swap table entry 0x%llx of a swap PTE is %s",
+			       (unsigned long long)raw,
+			       tb.kind == UZ_SWP_TB_FREE ? "a free slot" : "not a slot in use");
+}
+
 static struct uz_error *try_swapcache(struct uz_zram_model *m, uint32_t type, uint64_t offset,
-				      void *page, struct uz_slot_result *res, bool *done)
+				      void *page, struct uz_slot_result *res, bool *done, bool *zero)
 {
 	*done = false;
+	*zero = false;
 	const struct area_priv *ap = &m->apriv[type];
+	uint64_t e;
+	if (m->S.swaptable) {
+		UZ_TRY(swap_table_lookup(m, type, offset, &e, zero));
+		if (!e)
+			return NULL;
+		return cached_folio(m, type, offset, e, page, res, done);
+	}
 	if (!m->S.swapcache || !ap->swapper_spaces)
 		return NULL;
 	uint64_t space_idx = offset >> SWAP_ADDRESS_SPACE_SHIFT;
@@ -1397,11 +1497,17 @@ static struct uz_error *try_swapcache(struct uz_zram_model *m, uint32_t type, ui
 	uint64_t key = offset;
 	if (uz_zram_quirk(UZ_QUIRK_SWAPCACHE_MASKED_KEY, m->kv))
 		key &= (UINT64_C(1) << SWAP_ADDRESS_SPACE_SHIFT) - 1;
-	uint64_t e;
 	UZ_TRY(uz_xa_load(&m->S.xa, kread_mem, m->k, head, key, &e));
 	if (!e || uz_xa_is_value(e))
 		return NULL;      /* absent, or a workingset shadow */
-	/* e is the folio (head page); find the subpage for this offset. */
+	return cached_folio(m, type, offset, e, page, res, done);
+}
+
+/* e is the swap-cache folio (head page) holding (type, offset): find the
+ * subpage for this offset and read it, or say why not. */
+static struct uz_error *cached_folio(struct uz_zram_model *m, uint32_t type, uint64_t offset,
+				     uint64_t e, void *page, struct uz_slot_result *res, bool *done)
+{
 	uint8_t pg[512];
 	size_t pl = m->L.page_struct_size ? m->L.page_struct_size : 64;
 	UZ_TRY(uz_error_wrap(uz_kernel_read(m->k, e, pg, pl), "swap-cache folio 0x%llx",
@@ -1488,8 +1594,8 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 		return fail(res, UZ_FAIL_OUT_OF_RANGE, where,
 			    uz_error_create(UZ_ERR_NOT_FOUND, "offset outside 1..%llu of the swap area",
 					    (unsigned long long)(a->max ? a->max - 1 : 0)));
-	bool done;
-	struct uz_error *err = try_swapcache(m, swap_type, offset, page, res, &done);
+	bool done, tb_zero = false;
+	struct uz_error *err = try_swapcache(m, swap_type, offset, page, res, &done, &tb_zero);
 	if (err && res->failure == UZ_FAIL_SWAPCACHE_STALE)
 		return fail(res, res->failure, where, uz_error_wrap(err, "swap cache"));
 	if (err) {
@@ -1506,10 +1612,18 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 	}
 	if (done)
 		return NULL;
-	/* 6.18+: the swap cache is the per-cluster swap table, not read (the
-	 * UZ_QUIRK_SWAP_TABLE row).  A written slot still holds the page's
-	 * bytes (see above); an empty one is decided below. */
-	bool swap_table = uz_zram_quirk(UZ_QUIRK_SWAP_TABLE, m->kv);
+	/* 7.2+: a zero page is marked in its swap table entry, its zram slot
+	 * empty (mm/page_io.c swap_zeromap_folio_set -> __swap_table_set_zero). */
+	if (tb_zero) {
+		memset(page, 0, m->page_size);
+		res->source = UZ_SRC_ZEROMAP;
+		return NULL;
+	}
+	/* 6.18 - 7.0: the swap cache is the per-cluster swap table in a format
+	 * not read (UZ_QUIRK_SWAP_TABLE without _PFN), or its types are
+	 * missing.  A written slot still holds the page's bytes (see above);
+	 * an empty one is decided below. */
+	bool swap_table = uz_zram_quirk(UZ_QUIRK_SWAP_TABLE, m->kv) && !m->S.swaptable;
 	if (swap_table)
 		res->swapcache_unchecked = true;
 	if (a->has_zeromap) {
@@ -1568,8 +1682,8 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 		if (swap_table)
 			return fail(res, UZ_FAIL_UNSUPPORTED_KERNEL, where,
 				    uz_error_create(UZ_ERR_UNSUPPORTED,
-						    "not supported on this kernel (%u.%u): the zram slot is empty, so the page is a zero page or in the swap cache, which 6.18+ kernels keep in the swap table (swap_cluster_info.table, mm/swap_table.h), not read yet",
-						    m->kv >> 16, (m->kv >> 8) & 0xff));
+						    "not supported on this kernel (%u.%u): the zram slot is empty, so the page is a zero page or in the swap cache, which 6.18+ kernels keep in the swap table (swap_cluster_info.table, mm/swap_table.h): %s",
+						    m->kv >> 16, (m->kv >> 8) & 0xff, m->S.swapcache_why));
 		if (res->swapcache_unchecked)
 			return fail(res, UZ_FAIL_METADATA_MISSING, where,
 				    uz_error_create(UZ_ERR_FAULT,

@@ -4,7 +4,8 @@
  *
  * Owns: swap_info classification (real swap vs. special entries, zram vs.
  * other block device vs. swap file), the swap cache lookup (swapper_spaces
- * XArrays, 4.20-6.17), the 6.12+ zeromap, zram devices (zram_index_idr and
+ * XArrays, 4.20-6.17; swap tables 7.1+), the zero marks (6.12-7.1 zeromap,
+ * 7.2+ swap table), zram devices (zram_index_idr and
  * swap_info->bdev->bd_disk->private_data), the zram table and its flag word,
  * zsmalloc handle -> obj -> page -> zspage -> size class -> object bytes with
  * validation at every step, choosing the codec and dictionary per slot, and
@@ -59,12 +60,13 @@ const char *uz_zram_unavailable_reason(const struct uz_zram_model *m);
 struct uz_error *uz_zram_require_readable(const struct uz_zram_model *m);
 /* Why the swap cache is not consulted (e.g. 6.18+ swap tables), or NULL. */
 const char *uz_zram_swapcache_unavailable_reason(const struct uz_zram_model *m);
-/* Swap PTEs resolve in order: swap cache, zeromap (6.12-7.1), zram slot.
- * On 6.18+ the swap cache and, from 7.2, the zero-page marks live in the
- * per-cluster swap table (swap_cluster_info.table, mm/swap_table.h), which
- * is not read: every result then has swapcache_unchecked set, and an empty
- * zram slot (a zero page, or a page whose data is only in the swap cache)
- * fails with UZ_FAIL_UNSUPPORTED_KERNEL instead of reading as zeros. */
+/* Swap PTEs resolve in order: swap cache, zero mark, zram slot.  On 6.18+
+ * the swap cache and, from 7.2, the zero marks live in the per-cluster swap
+ * table (swap_cluster_info.table, mm/swap_table.h).  Its 7.1+ format is
+ * read; the 6.18-7.0 one (folio pointers) is not: there every result has
+ * swapcache_unchecked set, and an empty zram slot (a zero page, or a page
+ * whose data is only in the swap cache) fails with
+ * UZ_FAIL_UNSUPPORTED_KERNEL instead of reading as zeros. */
 
 /* ---- swap areas ---- */
 

@@ -81,6 +81,13 @@ struct swap_layout {
 	struct uz_member as_pages, xa_head;
 	struct uz_xa_layout xa;
 	bool xa_ok;
+	/* 7.1+ swap cache and (7.2+) zero marks: the per-cluster swap table
+	 * (si->cluster_info[offset / n].table[offset % n], mm/swap.h) */
+	bool swaptable;
+	struct uz_member si_cluster_info, ci_table;
+	uint64_t ci_size;               /* sizeof(struct swap_cluster_info) */
+	uint64_t tb_entries;            /* SWAPFILE_CLUSTER: sizeof(struct swap_table) / 8 */
+	struct uz_swp_tb_layout tb;
 };
 
 struct device {
@@ -100,6 +107,7 @@ struct area_priv {
 	uint64_t zeromap;
 	uint64_t swapper_spaces;        /* struct address_space * array, 0 if none */
 	uint32_t nr_swapper_spaces;
+	uint64_t cluster_info;          /* 7.1+ struct swap_cluster_info array, 0 if none */
 	char problem[256];              /* see uz_swap_area_info.problem */
 };
 

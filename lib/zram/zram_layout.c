@@ -20,6 +20,12 @@ static const struct uz_zram_quirk_row quirk_rows[] = {
 	  "mm/zsmalloc.c 7.3 (Debian linux-source-7.3 7.3.4; not in 7.2.6 or Debian 7.2.13): "
 	  "location_to_obj() = pfn << ZS_OBJ_PFN_SHIFT | class_idx << ZS_OBJ_IDX_BITS | obj_idx, "
 	  "ZS_OBJ_CLASS_BITS = CLASS_BITS + 1 = 9 on 64-bit" },
+	{ UZ_QUIRK_SWAP_TABLE_PFN, UZ_KV(7, 1, 0), 0,
+	  "mm/swap_table.h 7.1.13 (also 7.2.6, Debian 7.3.4): cached entry = pfn << SWAP_CACHE_PFN_MARK_BITS(2) | "
+	  "SWP_TB_PFN_MARK(0b10), shadow = xa value, flags in the top SWP_TB_FLAGS_BITS; 6.19.6 stored folio pointers" },
+	{ UZ_QUIRK_SWAP_TABLE_ZERO_FLAG, UZ_KV(7, 2, 0), 0,
+	  "mm/swap_table.h 7.2.6 and Debian 7.3.4: SWP_TB_ZERO_FLAG = BIT(BITS_PER_LONG - SWP_TB_FLAGS_BITS) "
+	  "if SWAP_TABLE_HAS_ZEROFLAG, else swap_cluster_info.zero_bitmap; si->zeromap gone (7.1.13 has it)" },
 };
 
 struct uz_error *uz_zram_check_kernel_version(uint32_t kv)
@@ -81,6 +87,59 @@ bool uz_zs_page_type_matches(enum uz_zs_page_sig sig, uint32_t type_value, uint3
 unsigned uz_swp_type_shift(uint32_t kv)
 {
 	return kv >= UZ_KV(4, 20, 0) ? 58 : 57;
+}
+
+/* ---- swap table entries ---- */
+
+struct uz_error *uz_swp_tb_layout_init(uint32_t kv, unsigned swap_cache_pfn_bits,
+				       struct uz_swp_tb_layout *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!uz_zram_quirk(UZ_QUIRK_SWAP_TABLE_PFN, kv))
+		return uz_error_create(UZ_ERR_UNSUPPORTED,
+				       "swap table entries of kernel %u.%u (folio pointers, 6.18-7.0) are not read",
+				       kv >> 16, (kv >> 8) & 0xff);
+	/* The PFN mark is 2 bits in both.  7.1.13 mm/swap_table.h: only a
+	 * count on top, SWP_TB_COUNT_BITS = min(4, 64 - pfn - 2).  7.2.6 and
+	 * 7.3.4 mm/swap.h + swap_table.h: SWP_TB_FLAGS_BITS = min(5, 64 - pfn
+	 * - 2), the zero flag its lowest bit when more than SWAP_COUNT_MIN_BITS
+	 * (2) bits are left beside the PFN and the mark. */
+	if (swap_cache_pfn_bits < 20 || swap_cache_pfn_bits > 60)
+		return uz_error_create(UZ_ERR_USAGE, "SWAP_CACHE_PFN_BITS %u", swap_cache_pfn_bits);
+	unsigned room = 64 - 2 - swap_cache_pfn_bits;
+	bool zero_era = uz_zram_quirk(UZ_QUIRK_SWAP_TABLE_ZERO_FLAG, kv);
+	unsigned most = zero_era ? 5 : 4;
+	out->flags_bits = room < most ? room : most;
+	out->zero_flag = zero_era && room > 2;
+	return NULL;
+}
+
+void uz_swp_tb_decode(const struct uz_swp_tb_layout *l, uint64_t tb, struct uz_swp_tb *out)
+{
+	memset(out, 0, sizeof(*out));
+	unsigned shift = 64 - l->flags_bits;
+	uint64_t flags = tb >> shift, low = tb & (~UINT64_C(0) >> l->flags_bits);
+	if (tb == ~UINT64_C(0) << 3) {
+		out->kind = UZ_SWP_TB_BAD;
+		return;
+	}
+	if ((tb & 1) == 1)
+		out->kind = UZ_SWP_TB_SHADOW;
+	else if ((tb & 3) == 2)
+		out->kind = UZ_SWP_TB_CACHED;
+	else if (low == 0)   /* a count on an empty entry is a slot in use, not cached */
+		out->kind = tb == 0 ? UZ_SWP_TB_FREE : UZ_SWP_TB_SHADOW;
+	else if ((tb & 7) == 4) {
+		out->kind = UZ_SWP_TB_POINTER;
+		return;
+	} else {
+		out->kind = UZ_SWP_TB_BAD;   /* ...000 with other bits: no such entry */
+		return;
+	}
+	if (out->kind == UZ_SWP_TB_CACHED)
+		out->pfn = low >> 2;
+	out->zero = l->zero_flag && (flags & 1);
+	out->count = (unsigned)(flags >> (l->zero_flag ? 1 : 0));
 }
 
 /* ---- flag word ---- */

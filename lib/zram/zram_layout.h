@@ -42,6 +42,14 @@ enum uz_zram_quirk {
 	 * object index (ZS_OBJ_CLASS_BITS, 64-bit only) from 7.3 (mm/zsmalloc.c
 	 * location_to_obj; absent in 7.2.13): see uz_zs_obj_class_bits(). */
 	UZ_QUIRK_OBJ_CLASS_INDEX,
+	/* Swap table entries hold a cached folio as its PFN (pfn << 2 | 0b10)
+	 * from 7.1 (mm/swap_table.h 7.1.13); 6.18-6.19 stored a folio pointer,
+	 * a format we do not read (7.0 not checked). */
+	UZ_QUIRK_SWAP_TABLE_PFN,
+	/* The zero-page mark moved from si->zeromap into the swap table entry
+	 * (SWP_TB_ZERO_FLAG, or the cluster's zero_bitmap) in 7.2 (mm/swap_table.h
+	 * 7.2.6; include/linux/swap.h 7.2.6 has no zeromap). */
+	UZ_QUIRK_SWAP_TABLE_ZERO_FLAG,
 	UZ_QUIRK_COUNT
 };
 
@@ -84,6 +92,40 @@ bool uz_zs_page_type_matches(enum uz_zs_page_sig sig, uint32_t type_value, uint3
 /* SWP_TYPE_SHIFT of swp_entry_t.val (kernel-facts §1.3): 58 from 4.20
  * (BITS_PER_XA_VALUE - MAX_SWAPFILES_SHIFT), 57 before. */
 unsigned uz_swp_type_shift(uint32_t kv);
+
+/* ---- swap table entries (7.1+, mm/swap_table.h) ---- */
+
+/* One entry of a cluster's swap table, 64-bit:
+ *   0                       free slot
+ *   ...SHADOW...1           swapped out, not in the swap cache
+ *   ...PFN...10             in the swap cache: the folio's PFN << 2
+ *   ...100                  (reserved for pointers, unused)
+ *   ~0 << 3                 bad slot
+ * with, in the top SWP_TB_FLAGS_BITS = min(5, 64 - SWAP_CACHE_PFN_BITS - 2)
+ * bits of free/shadow/PFN entries, the swap count and (7.2+, when at least
+ * 3 bits are left: SWAP_TABLE_HAS_ZEROFLAG) the zero flag as the lowest of
+ * them.  SWAP_CACHE_PFN_BITS = MAX_POSSIBLE_PHYSMEM_BITS - PAGE_SHIFT. */
+enum uz_swp_tb_kind {
+	UZ_SWP_TB_FREE,
+	UZ_SWP_TB_SHADOW,        /* in use, not cached (a shadow, or only flags) */
+	UZ_SWP_TB_CACHED,
+	UZ_SWP_TB_POINTER,
+	UZ_SWP_TB_BAD,
+};
+struct uz_swp_tb {
+	enum uz_swp_tb_kind kind;
+	uint64_t pfn;            /* CACHED: the folio's pfn */
+	bool zero;               /* the zero flag (only with zero_flag in the layout) */
+	unsigned count;          /* swap count field */
+};
+struct uz_swp_tb_layout {
+	unsigned flags_bits;     /* SWP_TB_FLAGS_BITS */
+	bool zero_flag;          /* the zero flag is in the entry (7.2+ SWAP_TABLE_HAS_ZEROFLAG) */
+};
+/* UZ_ERR_UNSUPPORTED for a version without the PFN format (< 7.1). */
+struct uz_error *uz_swp_tb_layout_init(uint32_t kv, unsigned swap_cache_pfn_bits,
+				       struct uz_swp_tb_layout *out);
+void uz_swp_tb_decode(const struct uz_swp_tb_layout *l, uint64_t tb, struct uz_swp_tb *out);
 
 /* ---- zram table entry flag word ---- */
 

@@ -332,6 +332,47 @@ UT_TEST(obj_decode_table_by_version)
 	UT_ERR(uz_zs_obj_layout_init_class(52, 12, 0, 8, &l73), UZ_ERR_USAGE);
 }
 
+/* Swap table entries (mm/swap_table.h): 7.1.13 count in the top min(4, ..)
+ * bits; 7.2.6 / Debian 7.3.4 flags in the top min(5, 64 - 2 -
+ * SWAP_CACHE_PFN_BITS) bits, the zero flag lowest; SWAP_CACHE_PFN_BITS =
+ * MAX_POSSIBLE_PHYSMEM_BITS - PAGE_SHIFT (40 on x86_64 4K, 36 arm64 64K). */
+UT_TEST(swap_table_entries_by_version)
+{
+	struct uz_swp_tb_layout l71, l73, l73_64k;
+	UT_ERR(uz_swp_tb_layout_init(UZ_KV(6, 19, 6), 40, &l71), UZ_ERR_UNSUPPORTED);
+	UT_ERR(uz_swp_tb_layout_init(UZ_KV(7, 0, 13), 40, &l71), UZ_ERR_UNSUPPORTED);
+	UT_OK(uz_swp_tb_layout_init(UZ_KV(7, 1, 13), 40, &l71));
+	UT_OK(uz_swp_tb_layout_init(UZ_KV(7, 3, 4), 40, &l73));
+	UT_OK(uz_swp_tb_layout_init(UZ_KV(7, 3, 4), 36, &l73_64k));
+	UT_ASSERT(l71.flags_bits == 4 && !l71.zero_flag);
+	UT_ASSERT(l73.flags_bits == 5 && l73.zero_flag);
+	UT_ASSERT(l73_64k.flags_bits == 5 && l73_64k.zero_flag);
+	struct uz_swp_tb t;
+	uz_swp_tb_decode(&l73, 0, &t);
+	UT_ASSERT_EQ(t.kind, UZ_SWP_TB_FREE);
+	/* cached: pfn 0x266c7 << 2 | 0b10, count 1 (bit 60) */
+	uz_swp_tb_decode(&l73, (UINT64_C(1) << 60) | (0x266c7ull << 2) | 2, &t);
+	UT_ASSERT(t.kind == UZ_SWP_TB_CACHED && t.pfn == 0x266c7 && t.count == 1 && !t.zero);
+	/* shadow (xa value) with the zero flag (bit 59) and count 2 */
+	uz_swp_tb_decode(&l73, (UINT64_C(2) << 60) | (UINT64_C(1) << 59) | 0x1234561, &t);
+	UT_ASSERT(t.kind == UZ_SWP_TB_SHADOW && t.zero && t.count == 2);
+	/* 7.1: bit 59 is not a flag, the count is bits 60-63 */
+	uz_swp_tb_decode(&l71, (UINT64_C(3) << 60) | (UINT64_C(1) << 59) | 1, &t);
+	UT_ASSERT(t.kind == UZ_SWP_TB_SHADOW && !t.zero && t.count == 3);
+	uz_swp_tb_decode(&l71, (UINT64_C(1) << 60) | (0x9a31ull << 2) | 2, &t);
+	UT_ASSERT(t.kind == UZ_SWP_TB_CACHED && t.pfn == 0x9a31);
+	uz_swp_tb_decode(&l73, ~UINT64_C(0) << 3, &t);      /* SWP_TB_BAD */
+	UT_ASSERT_EQ(t.kind, UZ_SWP_TB_BAD);
+	uz_swp_tb_decode(&l73, 0xffff888012345600ull | 4, &t);
+	UT_ASSERT_EQ(t.kind, UZ_SWP_TB_POINTER);
+	/* a count alone (swp_tb_is_countable's null case): in use, not cached */
+	uz_swp_tb_decode(&l73, (UINT64_C(1) << 60) | (UINT64_C(1) << 59), &t);
+	UT_ASSERT(t.kind == UZ_SWP_TB_SHADOW && t.zero && t.count == 1);
+	/* other bits with the low bits 000 are no entry */
+	uz_swp_tb_decode(&l73, (UINT64_C(1) << 60) | 0x100, &t);
+	UT_ASSERT_EQ(t.kind, UZ_SWP_TB_BAD);
+}
+
 UT_TEST(zspage_bitfields)
 {
 	/* 6.1: huge:1 fullness:2 class:9 isolated:3 magic:8 (gdb ptype/o of
@@ -445,6 +486,10 @@ UT_TEST(quirk_rows_by_version)
 	UT_ASSERT(!uz_zram_quirk(UZ_QUIRK_OBJ_CLASS_INDEX, UZ_KV(7, 2, 13)));
 	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_OBJ_CLASS_INDEX, UZ_KV(7, 3, 0)));
 	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_OBJ_CLASS_INDEX, UZ_KV(7, 3, 4)));
+	UT_ASSERT(!uz_zram_quirk(UZ_QUIRK_SWAP_TABLE_PFN, UZ_KV(6, 19, 6)));
+	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_SWAP_TABLE_PFN, UZ_KV(7, 1, 13)));
+	UT_ASSERT(!uz_zram_quirk(UZ_QUIRK_SWAP_TABLE_ZERO_FLAG, UZ_KV(7, 1, 13)));
+	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_SWAP_TABLE_ZERO_FLAG, UZ_KV(7, 2, 6)));
 	/* the newest known kernel; newer ones, and an unknown version, are
 	 * refused with the structures and the version named */
 	UT_OK(uz_zram_check_kernel_version(UZ_KV(6, 1, 176)));
@@ -623,6 +668,7 @@ UT_TEST(xarray_corrupt_trees_fail_cleanly)
 UT_MAIN(UT_CASE(flags_6_1_lock_first), UT_CASE(flags_6_12_priority_and_32bit_word),
 	UT_CASE(flags_6_18_entry_lock), UT_CASE(flags_7_x_attr_flags_word),
 	UT_CASE(flags_5_15_and_4_9), UT_CASE(flags_errors),
-	UT_CASE(obj_decode_per_version), UT_CASE(obj_decode_table_by_version), UT_CASE(zspage_bitfields),
+	UT_CASE(obj_decode_per_version), UT_CASE(obj_decode_table_by_version), UT_CASE(swap_table_entries_by_version),
+	UT_CASE(zspage_bitfields),
 	UT_CASE(object_span_and_straddle), UT_CASE(quirk_rows_by_version),
 	UT_CASE(xarray_load), UT_CASE(xarray_for_each), UT_CASE(xarray_corrupt_trees_fail_cleanly))

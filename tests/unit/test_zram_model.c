@@ -104,6 +104,9 @@ static const struct { const char *type; uint64_t size; } f_sizes[] = {
 	{ "struct zram", 312 }, { "struct zcomp_params", 32 }, { "struct zram_table_entry", 24 },
 	{ "struct size_class", 328 }, { "struct page", F_PAGE_STRUCT },
 	{ "struct swap_info_struct", 0x140 }, { "struct address_space", 192 },
+	/* 6.18+ (read only from 7.1): struct swap_table { atomic_long_t
+	 * entries[SWAPFILE_CLUSTER = HPAGE_PMD_NR = 512]; } on x86_64 */
+	{ "struct swap_cluster_info", 48 }, { "struct swap_table", 4096 },
 };
 static const struct { const char *name; int64_t value; } f_enums[] = {
 	{ "ZRAM_SAME", 13 }, { "ZRAM_WB", 14 }, { "ZRAM_UNDER_WB", 15 }, { "ZRAM_HUGE", 16 },
@@ -127,6 +130,10 @@ static const struct f_type f_members_73[] = {
 	{ "struct page", "index", 0, 0, 0, 0 },
 	{ "struct page", "__folio_index", 32, 8, 0, 0 },
 	{ "struct zram", "compressed_wb", 300, 1, 0, 0 },   /* 7.1+ bool; offset of this fake */
+	/* mm/swap.h 7.3.4: swap_cluster_info { spinlock_t lock; u16 count; u8 flags;
+	 * u8 order; atomic_long_t *table; ... }: table at 8 */
+	{ "struct swap_info_struct", "cluster_info", 0x60, 8, 0, 0 },
+	{ "struct swap_cluster_info", "table", 8, 8, 0, 0 },
 };
 /* enum zram_pageflags of 7.1 .. 7.3 (zram_drv.h 7.1.13, 7.2.6, Debian 7.3.4;
  * ZRAM_FLAG_SHIFT = PAGE_SHIFT + 1 = 13); INT64_MIN: absent. */
@@ -1067,6 +1074,20 @@ static void scene_to_7_3(struct scene *s)
 	uint32_t wb_flags = 1u << 15;
 	if (f_find(k, f_va(pa(P_TABLE)) + 24ull * S_WB + 8, 4, &p))
 		memcpy(p, &wb_flags, 4);
+	/* The swap cache and the zero marks: one cluster (slots 0..511), its
+	 * swap table in the page 6.12 used for the zeromap.  Entries as
+	 * mm/swap_table.h 7.3.4 makes them on x86_64 (SWAP_CACHE_PFN_BITS 40:
+	 * flags in bits 59-63, zero flag 59, count 60-63): every slot in use a
+	 * shadow with count 1, S_CACHED the cached page's PFN << 2 | 0b10,
+	 * S_ZEROMAP a shadow with the zero flag. */
+	uint64_t cl = f_va(pa(P_XA)), table = f_va(pa(P_ZEROMAP));
+	memset(k->mem + (size_t)P_XA * F_PAGE, 0, F_PAGE);
+	put64(k, A_SI + 0x60, cl);
+	put64(k, cl + 8, table);
+	for (unsigned i = 1; i < S_NSLOTS; i++)
+		put64(k, table + 8ull * i, (UINT64_C(1) << 60) | 1);
+	put64(k, table + 8ull * S_CACHED, (UINT64_C(1) << 60) | (pa(P_CACHED) << 2) | 2);
+	put64(k, table + 8ull * S_ZEROMAP, (UINT64_C(1) << 60) | (UINT64_C(1) << 59) | 1);
 }
 
 UT_TEST(kernel_7_3_obj_with_class_index)
@@ -1077,7 +1098,7 @@ UT_TEST(kernel_7_3_obj_with_class_index)
 	UT_OK(uz_zram_model_open(s.k, &m));
 	UT_ASSERT_EQ(uz_zram_device(m, 0)->pfn_bits, 40);
 	UT_ASSERT(!uz_zram_swap_area(m, 0)->has_zeromap);           /* gone in 7.2 */
-	UT_ASSERT(uz_zram_swapcache_unavailable_reason(m) != NULL);   /* 6.18+ swap table */
+	UT_ASSERT(uz_zram_swapcache_unavailable_reason(m) == NULL);   /* the swap table is read */
 	struct uz_zram_ctx *c;
 	UT_OK(uz_zram_ctx_create(m, &c));
 	uint8_t page[F_PAGE];
@@ -1086,7 +1107,7 @@ UT_TEST(kernel_7_3_obj_with_class_index)
 	UT_ASSERT_EQ(r.source, UZ_SRC_ZRAM);
 	UT_ASSERT_MEM(page, s.text, F_PAGE);
 	UT_ASSERT_EQ(r.obj_idx, 0);
-	UT_ASSERT(r.swapcache_unchecked);
+	UT_ASSERT(!r.swapcache_unchecked);
 	UT_OK(uz_zram_resolve(m, c, 0, S_STRADDLE, page, &r));
 	UT_ASSERT_MEM(page, s.straddle, F_PAGE);
 	UT_ASSERT(r.straddles);
@@ -1099,15 +1120,22 @@ UT_TEST(kernel_7_3_obj_with_class_index)
 	UT_ERR(uz_zram_resolve(m, c, 0, S_WB, page, &r), UZ_ERR_UNSUPPORTED);
 	UT_ASSERT_EQ(r.failure, UZ_FAIL_WRITTEN_BACK);
 	UT_ASSERT_EQ(r.backing_block, WB_BLOCK);
-	/* An empty slot is a zero page or a swap-cache page, both recorded
-	 * in the swap table that is not read: refused, not zeros. */
-	struct uz_error *err = uz_zram_resolve(m, c, 0, S_EMPTY, page, &r);
-	UT_ASSERT(err && err->code == UZ_ERR_UNSUPPORTED &&
-		  strstr(err->message, "not supported on this kernel (7.3)"));
-	uz_error_destroy(err);
-	UT_ASSERT_EQ(r.failure, UZ_FAIL_UNSUPPORTED_KERNEL);
-	UT_ERR(uz_zram_resolve(m, c, 0, S_ZEROMAP, page, &r), UZ_ERR_UNSUPPORTED);
-	UT_ASSERT_EQ(r.failure, UZ_FAIL_UNSUPPORTED_KERNEL);
+	/* From the swap table: the cached page wins over its stale zram copy,
+	 * the zero mark gives zeros, a shadow with an empty slot reads as the
+	 * kernel reads it (zeros). */
+	uint8_t zero[F_PAGE];
+	memset(zero, 0, sizeof(zero));
+	UT_OK(uz_zram_resolve(m, c, 0, S_CACHED, page, &r));
+	UT_ASSERT_EQ(r.source, UZ_SRC_SWAPCACHE);
+	UT_ASSERT_EQ(r.swapcache_pfn, pa(P_CACHED));
+	UT_ASSERT_MEM(page, s.cached, F_PAGE);
+	UT_OK(uz_zram_resolve(m, c, 0, S_ZEROMAP, page, &r));
+	UT_ASSERT_EQ(r.source, UZ_SRC_ZEROMAP);
+	UT_ASSERT_MEM(page, zero, F_PAGE);
+	UT_OK(uz_zram_resolve(m, c, 0, S_EMPTY, page, &r));
+	UT_ASSERT_EQ(r.source, UZ_SRC_EMPTY);
+	UT_ASSERT_MEM(page, zero, F_PAGE);
+	struct uz_error *err;
 	/* the other failures keep their kinds */
 	UT_ERR(uz_zram_resolve(m, c, 0, S_BADMAGIC, page, &r), UZ_ERR_FORMAT);
 	UT_ASSERT_EQ(r.failure, UZ_FAIL_INVALID_LOCATION);
@@ -1132,6 +1160,51 @@ UT_TEST(kernel_7_3_obj_with_class_index)
  * Debian 7.3.4): with zram->compressed_wb the block holds the slot's
  * compressed object (size and priority in the slot's flags), or the page
  * itself for a ZRAM_HUGE slot. */
+UT_TEST(kernel_7_3_swap_table_unreadable)
+{
+	/* The swap table page filtered out: stored slots still resolve
+	 * (flagged), an empty slot cannot be trusted; a free entry under a
+	 * swap PTE is a lookup failure too. */
+	SCENE(s);
+	scene_to_7_3(&s);
+	s.k->excluded[P_ZEROMAP] = true;
+	uint8_t page[F_PAGE];
+	struct uz_slot_result r;
+	UT_OK(resolve(s.k, 0, S_TEXT, page, &r));
+	UT_ASSERT(r.swapcache_unchecked);
+	UT_ASSERT_MEM(page, s.text, F_PAGE);
+	UT_ERR(resolve(s.k, 0, S_EMPTY, page, &r), UZ_ERR_FAULT);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_METADATA_MISSING);
+	s.k->excluded[P_ZEROMAP] = false;
+	put64(s.k, f_va(pa(P_ZEROMAP)) + 8ull * S_EMPTY, 0);
+	struct uz_error *err = resolve(s.k, 0, S_EMPTY, page, &r);
+	UT_ASSERT(err && strstr(err->message, "free slot"));
+	uz_error_destroy(err);
+	free(s.k);
+}
+
+/* 6.18 - 7.0 store folio pointers in the swap table, a format not read:
+ * the 6.12 scene (no class bits, zeromap still there) read as 6.18.15. */
+UT_TEST(kernel_6_18_swap_table_refused_per_slot)
+{
+	SCENE(s);
+	s.k->kv = UZ_KV(6, 18, 15);
+	uint8_t page[F_PAGE];
+	struct uz_slot_result r;
+	UT_OK(resolve(s.k, 0, S_TEXT, page, &r));
+	UT_ASSERT(r.swapcache_unchecked);
+	UT_ASSERT_MEM(page, s.text, F_PAGE);
+	UT_OK(resolve(s.k, 0, S_ZEROMAP, page, &r));        /* si->zeromap until 7.1 */
+	UT_ASSERT_EQ(r.source, UZ_SRC_ZEROMAP);
+	struct uz_error *err = resolve(s.k, 0, S_EMPTY, page, &r);
+	UT_ASSERT(err && err->code == UZ_ERR_UNSUPPORTED &&
+		  strstr(err->message, "not supported on this kernel (6.18)") &&
+		  strstr(err->message, "folio pointers"));
+	uz_error_destroy(err);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_UNSUPPORTED_KERNEL);
+	free(s.k);
+}
+
 UT_TEST(kernel_7_3_compressed_writeback)
 {
 	SCENE(s);
@@ -1235,7 +1308,8 @@ UT_MAIN(UT_CASE(model_finds_devices_and_areas), UT_CASE(resolve_compressed_and_s
 	UT_CASE(unreadable_swap_cache_falls_back_but_not_for_empty_slots),
 	UT_CASE(old_kernel_rules_change_obj_decoding),
 	UT_CASE(unreadable_block_device_fails_its_area_only),
-	UT_CASE(kernel_7_3_obj_with_class_index), UT_CASE(kernel_7_3_compressed_writeback),
+	UT_CASE(kernel_7_3_obj_with_class_index), UT_CASE(kernel_7_3_swap_table_unreadable),
+	UT_CASE(kernel_6_18_swap_table_refused_per_slot), UT_CASE(kernel_7_3_compressed_writeback),
 	UT_CASE(kernel_7_3_memory_under_other_versions))
 
 #endif
