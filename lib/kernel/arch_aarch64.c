@@ -36,7 +36,7 @@ static const struct uz_swap_layout a64_swap_layouts[] = {
 	  "6.1 .. 6.9 pgtable.h; upstream 570ef363509b (5.19), crash c9a732d" },
 	{ "arm64 type 6-10, offset 12-61 (bit 11 present-invalid)", UZ_KERNEL_VERSION(6, 10, 0),
 	  6, 5, 12, 50, false, 0, A64_VALID | A64_PRESENT_INVALID,
-	  "6.10 .. 7.1 pgtable.h; upstream 55564814a838, crash d118315" },
+	  "6.10 .. 7.1 pgtable.h, 7.3 (Debian linux-source-7.3 7.3.4: __SWP_TYPE_SHIFT 6, __SWP_OFFSET_SHIFT 12, bit 11 PTE_PRESENT_INVALID); upstream 55564814a838, crash d118315" },
 };
 
 /* MT_NORMAL, the AttrIndx of normal memory (arch/arm64/include/asm/memory.h):

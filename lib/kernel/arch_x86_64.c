@@ -36,7 +36,7 @@ static const struct uz_swap_layout x86_swap_layouts[] = {
 	  "x86-mm-fix-swap-entry-comment-and-macro (4.8); crash 3fcb69b" },
 	{ "x86_64 C (L1TF: type 59-63, ~offset 9-58)", UZ_KERNEL_VERSION(4, 18, 1),
 	  59, 5, 9, 50, true, X86_PSE, X86_P | X86_PROTNONE,
-	  "4.19.78 .. 7.1 arch/x86/include/asm/pgtable_64.h (4.18.1 stable, backports)" },
+	  "4.19.78 .. 7.1, 7.3 (Debian linux-source-7.3 7.3.4) arch/x86/include/asm/pgtable_64.h (4.18.1 stable, backports)" },
 };
 
 void uz_x86_64_pgtable_format(bool la57, uint64_t sme_mask, struct uz_pgtable_format *out);

@@ -1,7 +1,7 @@
 /* kallsyms.c - decoding the kernel's compressed symbol table from the dump.
  *
  * The format (scripts/kallsyms.c writes it, kernel/kallsyms.c reads it;
- * stable in what matters here from 4.6 to 6.12):
+ * stable in what matters here from 4.6 to 6.19, then place-relative):
  *   - kallsyms_num_syms: unsigned int, number of symbols.
  *   - kallsyms_names: per symbol a length then that many token numbers.  The
  *     length is one byte, or, when its high bit is set, two bytes holding
@@ -22,6 +22,16 @@
  *     them every ordinary symbol (_text first) is negative.
  *   - kallsyms_relative_base and kallsyms_addresses are relocated with the
  *     kernel, so the addresses we compute are runtime addresses.
+ *   - Place-relative offsets (64-bit or relocatable kernels, between 6.19
+ *     and 7.1: absent in 6.19.6, present in 7.1.13, 7.2.6 and Debian 7.3.4;
+ *     upstream "kallsyms: Get rid of kallsyms relative base", Ard
+ *     Biesheuvel, posted 2026-01-16): kallsyms_relative_base is gone, from
+ *     the kernel and from VMCOREINFO, and kallsyms_sym_address(i) is
+ *     offset_to_ptr(&kallsyms_offsets[i]), i.e. the address of the entry
+ *     itself plus the entry as a signed 32-bit value (kernel/kallsyms.c,
+ *     scripts/kallsyms.c `--pc-relative`, scripts/link-vmlinux.sh 7.1.13).
+ *     No per-CPU special case remains.  Told apart by VMCOREINFO: it has
+ *     SYMBOL(kallsyms_offsets) but no SYMBOL(kallsyms_relative_base).
  * VMCOREINFO carries SYMBOL() for all of these since 6.0 (kernel/crash_core.c,
  * later kernel/vmcore_info.c), as runtime addresses.
  */
@@ -154,7 +164,7 @@ static struct uz_error *decode_into(const struct uz_kallsyms_raw *raw, struct uz
 	UZ_TRY(load_tokens(raw, tokens));
 
 	bool absolute_percpu = false;
-	if (!raw->absolute_addresses)
+	if (!raw->absolute_addresses && !raw->place_relative)
 		for (uint32_t i = 0; i < raw->num_syms && !absolute_percpu; i++)
 			absolute_percpu = (int32_t)le32(raw->offsets + 4 * (size_t)i) < 0;
 
@@ -197,6 +207,9 @@ static struct uz_error *decode_into(const struct uz_kallsyms_raw *raw, struct uz
 			break;
 		if (raw->absolute_addresses) {
 			s->addr = le64(raw->offsets + 8 * (size_t)i);
+		} else if (raw->place_relative) {
+			int32_t off = (int32_t)le32(raw->offsets + 4 * (size_t)i);
+			s->addr = raw->offsets_addr + 4 * (uint64_t)i + (uint64_t)(int64_t)off;
 		} else {
 			int32_t off = (int32_t)le32(raw->offsets + 4 * (size_t)i);
 			if (!absolute_percpu) {
@@ -323,10 +336,19 @@ static struct uz_error *read_tables(uz_vread_fn *read, void *ctx, const struct u
 		raw->absolute_addresses = true;
 	} else {
 		uint64_t a_base = 0;
-		UZ_TRY(vmci_sym(vmci, "kallsyms_relative_base", &a_base));
-		uint8_t base[8];
-		UZ_TRY(uz_error_wrap(read(ctx, a_base, base, 8), "reading kallsyms_relative_base"));
-		raw->relative_base = le64(base);
+		err = uz_vmci_symbol(vmci, "kallsyms_relative_base", &a_base);
+		if (err && err->code == UZ_ERR_NOT_FOUND) {
+			/* 7.0/7.1+: entries relative to their own address (see the
+			 * top of this file). */
+			uz_error_destroy(err);
+			raw->place_relative = true;
+			raw->offsets_addr = a_offsets;
+		} else {
+			UZ_TRY(uz_error_wrap(err, "VMCOREINFO SYMBOL(kallsyms_relative_base)"));
+			uint8_t base[8];
+			UZ_TRY(uz_error_wrap(read(ctx, a_base, base, 8), "reading kallsyms_relative_base"));
+			raw->relative_base = le64(base);
+		}
 	}
 	uint8_t num[4];
 	UZ_TRY(uz_error_wrap(read(ctx, a_num, num, 4), "reading kallsyms_num_syms"));

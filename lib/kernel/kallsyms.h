@@ -3,8 +3,8 @@
  *
  * Owns: decoding the vmlinux kallsyms tables (token table + token index,
  * length-prefixed compressed names, one-byte-or-two length prefix, relative
- * offsets with or without absolute per-CPU symbols, or plain absolute
- * addresses) into a name -> runtime address table, and finding those tables
+ * offsets with or without absolute per-CPU symbols, place-relative offsets
+ * (7.0/7.1+), or plain absolute addresses) into a name -> runtime address table, and finding those tables
  * through VMCOREINFO (Linux 6.0+ exports SYMBOL(kallsyms_names) and friends).
  * The decoder works on byte buffers with explicit sizes, so hostile tables
  * end in an error, never an out-of-bounds read.
@@ -42,11 +42,16 @@ struct uz_kallsyms_raw {
 	const uint8_t *token_index;    /* kallsyms_token_index: 256 u16 offsets */
 	size_t token_index_size;
 	/* kallsyms_offsets (s32 each) with relative_base, or, when
-	 * absolute_addresses, kallsyms_addresses (u64 each). */
+	 * absolute_addresses, kallsyms_addresses (u64 each), or, when
+	 * place_relative (7.0/7.1+: no kallsyms_relative_base), kallsyms_offsets
+	 * each relative to its own address, offsets_addr being the runtime
+	 * address of kallsyms_offsets[0]. */
 	const uint8_t *offsets;
 	size_t offsets_size;
 	bool absolute_addresses;
 	uint64_t relative_base;
+	bool place_relative;
+	uint64_t offsets_addr;
 };
 
 struct uz_kallsyms_symbol {

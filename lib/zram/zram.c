@@ -144,6 +144,7 @@ const char *uz_slot_failure_name(enum uz_slot_failure f)
 	case UZ_FAIL_UNSUPPORTED_CODEC: return "unsupported-codec";
 	case UZ_FAIL_SWAPCACHE_STALE: return "swapcache-stale";
 	case UZ_FAIL_INCONSISTENT: return "inconsistent";
+	case UZ_FAIL_UNSUPPORTED_KERNEL: return "unsupported-kernel";
 	}
 	return "unknown";
 }
@@ -219,6 +220,9 @@ static struct uz_error *zram_layout_init(struct uz_zram_model *m)
 					    &L->params_winbits);
 	}
 	L->has_backing_dev = opt_member(m, "struct zram", "backing_dev", &L->zram_backing_dev);
+	/* 7.1+: bool compressed_wb (zram_drv.h 7.1.13; absent in 6.19.6) */
+	L->has_compressed_wb = L->has_backing_dev &&
+			       opt_member(m, "struct zram", "compressed_wb", &L->zram_compressed_wb);
 	L->has_wb_bitmap = L->has_backing_dev &&
 			   opt_member(m, "struct zram", "bdev", &L->zram_bdev) &&
 			   opt_member(m, "struct zram", "bitmap", &L->zram_bitmap) &&
@@ -341,6 +345,57 @@ struct uz_error *uz_xa_layout_from_types(struct uz_kernel *k, struct uz_xa_layou
 	return NULL;
 }
 
+/* 7.1+ swap tables (rows UZ_QUIRK_SWAP_TABLE_PFN, _ZERO_FLAG).  Anything
+ * missing leaves them unread with the reason in swapcache_why; only a
+ * failure to read the types is an error. */
+static struct uz_error *swap_table_layout_init(struct uz_zram_model *m)
+{
+	struct swap_layout *S = &m->S;
+	/* SWAP_CACHE_PFN_BITS is MAX_POSSIBLE_PHYSMEM_BITS - PAGE_SHIFT, the
+	 * zsmalloc _PFN_BITS: every candidate must give the same entry layout. */
+	size_t nc;
+	const unsigned *cand = uz_zs_physmem_bits_candidates(&nc);
+	struct uz_error *err = NULL;
+	for (size_t i = 0; i < nc && !err; i++) {
+		struct uz_swp_tb_layout l;
+		err = uz_swp_tb_layout_init(m->kv, cand[i] - m->page_shift, &l);
+		if (!err && i > 0 && (l.flags_bits != S->tb.flags_bits || l.zero_flag != S->tb.zero_flag))
+			err = uz_error_create(UZ_ERR_UNSUPPORTED,
+					      "the swap table entry layout depends on MAX_POSSIBLE_PHYSMEM_BITS here");
+		if (!err)
+			S->tb = l;
+	}
+	if (!err && uz_zram_quirk(UZ_QUIRK_SWAP_TABLE_ZERO_FLAG, m->kv) && !S->tb.zero_flag)
+		err = uz_error_create(UZ_ERR_UNSUPPORTED,
+				      "zero marks in swap_cluster_info.zero_bitmap are not read");
+	if (!err && !opt_member(m, "struct swap_info_struct", "cluster_info", &S->si_cluster_info))
+		err = uz_error_create(UZ_ERR_NOT_FOUND, "no swap_info_struct.cluster_info");
+	if (!err && !opt_member(m, "struct swap_cluster_info", "table", &S->ci_table))
+		err = uz_error_create(UZ_ERR_NOT_FOUND, "no swap_cluster_info.table");
+	if (!err)
+		err = uz_kernel_type_size(m->k, "struct swap_cluster_info", &S->ci_size);
+	if (!err)
+		err = uz_kernel_type_size(m->k, "struct swap_table", &S->tb_entries);
+	if (!err) {
+		/* struct swap_table { atomic_long_t entries[SWAPFILE_CLUSTER]; } */
+		S->tb_entries /= 8;
+		if (S->tb_entries < 64 || S->tb_entries > 65536 || (S->tb_entries & (S->tb_entries - 1)))
+			err = uz_error_create(UZ_ERR_FORMAT, "struct swap_table holds %llu entries",
+					      (unsigned long long)S->tb_entries);
+	}
+	if (err) {
+		snprintf(S->swapcache_why, sizeof(S->swapcache_why), "6.18+ swap tables not read: %s",
+			 err->message);
+		if (err->code == UZ_ERR_NOMEM || err->code == UZ_ERR_IO)
+			return uz_error_wrap(err, "swap table layout");
+		uz_error_destroy(err);
+		return NULL;
+	}
+	S->swaptable = true;
+	S->swapcache = true;
+	return NULL;
+}
+
 static struct uz_error *swap_layout_init(struct uz_zram_model *m)
 {
 	struct uz_kernel *k = m->k;
@@ -369,12 +424,10 @@ static struct uz_error *swap_layout_init(struct uz_zram_model *m)
 	}
 	S->xa_ok = true;
 
-	/* Swap cache: swapper_spaces[] of address_space arrays, XArray i_pages. */
-	if (uz_zram_quirk(UZ_QUIRK_SWAP_TABLE, m->kv)) {
-		snprintf(S->swapcache_why, sizeof(S->swapcache_why),
-			 "6.18+ swap tables are not read yet");
-		return NULL;
-	}
+	/* Swap cache: swapper_spaces[] of address_space arrays, XArray i_pages;
+	 * from 6.18 the per-cluster swap tables. */
+	if (uz_zram_quirk(UZ_QUIRK_SWAP_TABLE, m->kv))
+		return swap_table_layout_init(m);
 	if ((err = uz_kernel_type_size(k, "struct address_space", &S->as_size)) ||
 	    (err = member(k, "struct address_space", "i_pages", &S->as_pages))) {
 		snprintf(S->swapcache_why, sizeof(S->swapcache_why), "%s", err->message);
@@ -432,7 +485,7 @@ static struct uz_error *open_swap_areas(struct uz_zram_model *m)
 	if (!m->areas || !m->apriv)
 		return uz_error_create(UZ_ERR_NOMEM, "swap areas");
 	uint64_t spaces = 0, nr_spaces = 0;
-	if (m->S.swapcache) {
+	if (m->S.swapcache && !m->S.swaptable) {
 		err = uz_kernel_symbol(k, "swapper_spaces", &spaces);
 		if (!err)
 			err = uz_kernel_symbol(k, "nr_swapper_spaces", &nr_spaces);
@@ -473,10 +526,25 @@ static struct uz_error *open_swap_areas(struct uz_zram_model *m)
 		if (m->S.has_blkdev && !(a->flags & m->S.swp_blkdev))
 			a->kind = UZ_SWAP_FILE;
 		if (bdev && (err = read_disk(m, bdev, a->bdev_name, &m->apriv[t].disk_private, &disk))) {
-			err = uz_error_wrap(err, "swap type %u block device", t);
-			goto fail;
+			if (err->code == UZ_ERR_NOMEM || err->code == UZ_ERR_IO) {
+				err = uz_error_wrap(err, "swap type %u block device", t);
+				goto fail;
+			}
+			/* One unreadable block_device or gendisk (a page filtered
+			 * out of the dump) must not hide the other areas: keep
+			 * this one with the reason; its entries fail with it. */
+			snprintf(m->apriv[t].problem, sizeof(m->apriv[t].problem),
+				 "block device 0x%llx of swap type %u unreadable: %s",
+				 (unsigned long long)bdev, t, err->message);
+			a->problem = m->apriv[t].problem;
+			a->bdev_name[0] = 0;
+			m->apriv[t].disk_private = 0;
+			uz_error_destroy(err);
+			err = NULL;
 		}
-		if (m->S.swapcache) {
+		if (m->S.swaptable)
+			m->apriv[t].cluster_info = field(si, m->S.si_size, &m->S.si_cluster_info);
+		if (m->S.swapcache && !m->S.swaptable) {
 			uint32_t n_sp = 0;
 			if ((err = uz_kernel_read_u64(k, spaces + 8ull * t, &m->apriv[t].swapper_spaces)) ||
 			    (err = uz_kernel_read_u32(k, nr_spaces + 4ull * t, &n_sp)))
@@ -732,6 +800,8 @@ static struct uz_error *open_device(struct uz_zram_model *m, uint64_t zram, int 
 	}
 	if (L->has_backing_dev)
 		info->backing_dev = field(z, L->zram_size, &L->zram_backing_dev);
+	if (L->has_compressed_wb)
+		info->compressed_wb = field(z, L->zram_size, &L->zram_compressed_wb) != 0;
 	open_backing(m, z, info);
 	struct uz_zram_mm_stat *st = &info->mm_stat;
 	st->pages_stored = field(z, L->zram_size, &L->st_stored);
@@ -807,7 +877,8 @@ static struct step_err locate(struct uz_zram_model *m, const struct device *d,
 	if ((err = uz_kernel_read_u64(k, handle, &obj)))
 		return step(read_kind(err), uz_error_wrap(err, "zsmalloc handle 0x%llx",
 							  (unsigned long long)handle));
-	uz_zs_obj_decode(ol, obj, &pfn, &out->idx);
+	uint32_t obj_class;
+	uz_zs_obj_decode_class(ol, obj, &pfn, &obj_class, &out->idx);
 	out->obj_pfn = pfn;
 	if (pfn == 0 || pfn >= uz_dump_max_pfn(m->dump))
 		return step(UZ_FAIL_INVALID_LOCATION,
@@ -844,6 +915,15 @@ static struct step_err locate(struct uz_zram_model *m, const struct device *d,
 			    uz_error_create(UZ_ERR_FORMAT, "zspage 0x%llx has class %llu of %llu",
 					    (unsigned long long)zspage, (unsigned long long)cidx,
 					    (unsigned long long)L->n_classes));
+	/* 7.3+: the obj names its size class too (location_to_obj() encodes
+	 * zspage->class), a check of the whole decoding. */
+	if (ol->class_bits && obj_class != cidx)
+		return step(UZ_FAIL_INVALID_LOCATION,
+			    uz_error_create(UZ_ERR_FORMAT,
+					    "handle 0x%llx holds obj 0x%llx naming size class %u, but its zspage 0x%llx (pfn 0x%llx) is class %llu",
+					    (unsigned long long)handle, (unsigned long long)obj, obj_class,
+					    (unsigned long long)zspage, (unsigned long long)pfn,
+					    (unsigned long long)cidx));
 	if (L->zs_has_huge)
 		out->huge = field(zs, L->zs_read_len, &L->zs_huge) != 0;
 	else   /* 4.8-5.16: PG_owner_priv_1 on the page ("PageHugeObject") */
@@ -986,10 +1066,18 @@ static struct uz_error *probe_obj_layout(struct uz_zram_model *m, struct device 
 	size_t nc;
 	const unsigned *cand = uz_zs_physmem_bits_candidates(&nc);
 	char last[160] = "";
-	for (size_t c = 0; c < nc; c++) {
+	for (size_t c = 0; c < 2 * nc; c++) {
+		/* each _PFN_BITS candidate with each ZS_OBJ_CLASS_BITS value the
+		 * version allows (7.3+: 9, or 0 where the chain size decides) */
+		unsigned class_bits[2];
+		size_t ncb = uz_zs_obj_class_bits(m->kv, cand[c / 2] - m->page_shift, m->page_shift,
+						  class_bits);
+		if (c % 2 >= ncb)
+			continue;
 		struct uz_zs_obj_layout ol;
-		struct uz_error *err = uz_zs_obj_layout_init(cand[c], m->page_shift,
-							     m->L.tag_bit ? 1 : 0, &ol);
+		struct uz_error *err = uz_zs_obj_layout_init_class(cand[c / 2], m->page_shift,
+								   m->L.tag_bit ? 1 : 0,
+								   class_bits[c % 2], &ol);
 		if (err) {
 			uz_error_destroy(err);
 			continue;
@@ -1017,7 +1105,9 @@ static struct uz_error *probe_obj_layout(struct uz_zram_model *m, struct device 
 	}
 	/* Not fatal for the model: every slot of this device will say why. */
 	snprintf(d->obj_why, sizeof(d->obj_why),
-		 "no zsmalloc _PFN_BITS candidate gives valid objects (last: %s)", last);
+		 "no zsmalloc obj layout (_PFN_BITS%s) for kernel %u.%u gives valid objects (last: %s)",
+		 uz_zram_quirk(UZ_QUIRK_OBJ_CLASS_INDEX, m->kv) ? ", ZS_OBJ_CLASS_BITS" : "",
+		 m->kv >> 16, (m->kv >> 8) & 0xff, last);
 	return NULL;
 }
 
@@ -1043,7 +1133,12 @@ struct uz_error *uz_zram_model_open(struct uz_kernel *k, struct uz_zram_model **
 	if ((err = page_layout_init(m)) || (err = take_layout_error(m)) || (err = open_swap_areas(m)) ||
 	    (err = take_layout_error(m)))
 		goto fail;
-	err = zram_layout_init(m);
+	/* A kernel newer than the newest row (or of unknown version) may
+	 * have changed what no type tells: its zram is refused, not guessed. */
+	err = uz_zram_check_kernel_version(m->kv);
+	m->zram_kernel_unsupported = err != NULL;
+	if (!err)
+		err = zram_layout_init(m);
 	if (!err && (err = take_layout_error(m)))
 		goto fail;
 	if (err) {
@@ -1337,11 +1432,60 @@ static void fill_words(void *page, uint64_t page_size, uint64_t word)
 
 /* Swap cache: returns true with the page read into `page`, false to go on
  * (with res->swapcache_filtered set if a clean cached page was filtered). */
+static struct uz_error *cached_folio(struct uz_zram_model *m, uint32_t type, uint64_t offset,
+				     uint64_t e, void *page, struct uz_slot_result *res, bool *done);
+
+/* 7.1+: the swap table entry of (type, offset): *folio the cached folio's
+ * struct page, or 0; *zero the zero mark (7.2+). */
+static struct uz_error *swap_table_lookup(struct uz_zram_model *m, uint32_t type, uint64_t offset,
+					  uint64_t *folio, bool *zero)
+{
+	const struct swap_layout *S = &m->S;
+	uint64_t ci = m->apriv[type].cluster_info, table, raw;
+	*folio = 0;
+	*zero = false;
+	if (!ci)
+		return uz_error_create(UZ_ERR_FORMAT, "swap type %u has no cluster_info", type);
+	uint64_t cluster = offset / S->tb_entries;
+	UZ_TRY(uz_error_wrap(uz_kernel_read_u64(m->k, ci + cluster * S->ci_size + S->ci_table.offset, &table),
+			     "swap cluster %llu", (unsigned long long)cluster));
+	if (!table)
+		return uz_error_create(UZ_ERR_FORMAT, "swap cluster %llu has no swap table (slot not in use)",
+				       (unsigned long long)cluster);
+	UZ_TRY(uz_error_wrap(uz_kernel_read_u64(m->k, table + (offset % S->tb_entries) * 8, &raw),
+			     "swap table of cluster %llu", (unsigned long long)cluster));
+	struct uz_swp_tb tb;
+	uz_swp_tb_decode(&S->tb, raw, &tb);
+	switch (tb.kind) {
+	case UZ_SWP_TB_SHADOW:
+		*zero = tb.zero;
+		return NULL;
+	case UZ_SWP_TB_CACHED:
+		*zero = tb.zero;
+		return uz_kernel_pfn_to_page(m->k, tb.pfn, folio);
+	case UZ_SWP_TB_FREE:
+	case UZ_SWP_TB_POINTER:
+	case UZ_SWP_TB_BAD:
+		break;
+	}
+	return uz_error_create(UZ_ERR_FORMAT, "swap table entry 0x%llx of a swap PTE is %s",
+			       (unsigned long long)raw,
+			       tb.kind == UZ_SWP_TB_FREE ? "a free slot" : "not a slot in use");
+}
+
 static struct uz_error *try_swapcache(struct uz_zram_model *m, uint32_t type, uint64_t offset,
-				      void *page, struct uz_slot_result *res, bool *done)
+				      void *page, struct uz_slot_result *res, bool *done, bool *zero)
 {
 	*done = false;
+	*zero = false;
 	const struct area_priv *ap = &m->apriv[type];
+	uint64_t e;
+	if (m->S.swaptable) {
+		UZ_TRY(swap_table_lookup(m, type, offset, &e, zero));
+		if (!e)
+			return NULL;
+		return cached_folio(m, type, offset, e, page, res, done);
+	}
 	if (!m->S.swapcache || !ap->swapper_spaces)
 		return NULL;
 	uint64_t space_idx = offset >> SWAP_ADDRESS_SPACE_SHIFT;
@@ -1353,11 +1497,17 @@ static struct uz_error *try_swapcache(struct uz_zram_model *m, uint32_t type, ui
 	uint64_t key = offset;
 	if (uz_zram_quirk(UZ_QUIRK_SWAPCACHE_MASKED_KEY, m->kv))
 		key &= (UINT64_C(1) << SWAP_ADDRESS_SPACE_SHIFT) - 1;
-	uint64_t e;
 	UZ_TRY(uz_xa_load(&m->S.xa, kread_mem, m->k, head, key, &e));
 	if (!e || uz_xa_is_value(e))
 		return NULL;      /* absent, or a workingset shadow */
-	/* e is the folio (head page); find the subpage for this offset. */
+	return cached_folio(m, type, offset, e, page, res, done);
+}
+
+/* e is the swap-cache folio (head page) holding (type, offset): find the
+ * subpage for this offset and read it, or say why not. */
+static struct uz_error *cached_folio(struct uz_zram_model *m, uint32_t type, uint64_t offset,
+				     uint64_t e, void *page, struct uz_slot_result *res, bool *done)
+{
 	uint8_t pg[512];
 	size_t pl = m->L.page_struct_size ? m->L.page_struct_size : 64;
 	UZ_TRY(uz_error_wrap(uz_kernel_read(m->k, e, pg, pl), "swap-cache folio 0x%llx",
@@ -1394,6 +1544,32 @@ static struct uz_error *try_swapcache(struct uz_zram_model *m, uint32_t type, ui
 	return NULL;
 }
 
+/* The compressed object of slot `sl` is in ctx->obj: pick the slot's
+ * algorithm and decompress it into `page`, or hand it back deferred. */
+static struct uz_error *decompress_slot(struct uz_zram_ctx *ctx, const struct device *d,
+					const struct uz_zram_slot *sl, const char *where, void *page,
+					struct uz_slot_result *res)
+{
+	if (sl->prio >= d->info.n_comps || !d->info.comp_algs[sl->prio])
+		return fail(res, UZ_FAIL_INCONSISTENT, where,
+			    uz_error_create(UZ_ERR_FORMAT, "priority %u has no algorithm", sl->prio));
+	if (!d->info.codec_known[sl->prio])
+		return fail(res, UZ_FAIL_UNSUPPORTED_CODEC, where,
+			    uz_error_create(UZ_ERR_UNSUPPORTED, "algorithm \"%s\" is not supported",
+					    d->info.comp_algs[sl->prio]));
+	res->codec_known = true;
+	res->codec = d->info.codecs[sl->prio];
+	if (ctx->defer) {
+		/* Compressed objects are always shorter than a page (equal
+		 * means huge, handled by the callers), so they fit the
+		 * caller's page. */
+		memcpy(page, ctx->obj, sl->size);
+		res->deferred = true;
+		return NULL;
+	}
+	return uz_zram_decompress_deferred(ctx, res, ctx->obj, page);
+}
+
 struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ctx,
 				 uint32_t swap_type, uint64_t offset, void *page,
 				 struct uz_slot_result *res)
@@ -1411,12 +1587,15 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 	const struct uz_swap_area_info *a = &m->areas[swap_type];
 	if (a->bdev_name[0])
 		snprintf(where, sizeof(where), "%s", a->bdev_name);
+	if (a->problem)
+		return fail(res, UZ_FAIL_METADATA_MISSING, where,
+			    uz_error_create(UZ_ERR_FAULT, "%s", a->problem));
 	if (offset == 0 || offset >= a->max)
 		return fail(res, UZ_FAIL_OUT_OF_RANGE, where,
 			    uz_error_create(UZ_ERR_NOT_FOUND, "offset outside 1..%llu of the swap area",
 					    (unsigned long long)(a->max ? a->max - 1 : 0)));
-	bool done;
-	struct uz_error *err = try_swapcache(m, swap_type, offset, page, res, &done);
+	bool done, tb_zero = false;
+	struct uz_error *err = try_swapcache(m, swap_type, offset, page, res, &done, &tb_zero);
 	if (err && res->failure == UZ_FAIL_SWAPCACHE_STALE)
 		return fail(res, res->failure, where, uz_error_wrap(err, "swap cache"));
 	if (err) {
@@ -1433,6 +1612,20 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 	}
 	if (done)
 		return NULL;
+	/* 7.2+: a zero page is marked in its swap table entry, its zram slot
+	 * empty (mm/page_io.c swap_zeromap_folio_set -> __swap_table_set_zero). */
+	if (tb_zero) {
+		memset(page, 0, m->page_size);
+		res->source = UZ_SRC_ZEROMAP;
+		return NULL;
+	}
+	/* 6.18 - 7.0: the swap cache is the per-cluster swap table in a format
+	 * not read (UZ_QUIRK_SWAP_TABLE without _PFN), or its types are
+	 * missing.  A written slot still holds the page's bytes (see above);
+	 * an empty one is decided below. */
+	bool swap_table = uz_zram_quirk(UZ_QUIRK_SWAP_TABLE, m->kv) && !m->S.swaptable;
+	if (swap_table)
+		res->swapcache_unchecked = true;
 	if (a->has_zeromap) {
 		uint64_t word;
 		err = uz_kernel_read_u64(m->k, m->apriv[swap_type].zeromap + (offset / 64) * 8, &word);
@@ -1455,6 +1648,9 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 		return fail(res, UZ_FAIL_NOT_ZRAM, where,
 			    uz_error_create(UZ_ERR_UNSUPPORTED, "swap area is a %s, its data is not in the dump",
 					    uz_swap_kind_name(a->kind)));
+	if (m->zram_kernel_unsupported)
+		return fail(res, UZ_FAIL_UNSUPPORTED_KERNEL, where,
+			    uz_error_create(UZ_ERR_UNSUPPORTED, "zram device not read: %s", m->zram_why));
 	if (!m->have_zram || a->zram_device < 0)
 		return fail(res, UZ_FAIL_METADATA_MISSING, where,
 			    uz_error_create(UZ_ERR_NOT_FOUND, "zram device not readable: %s",
@@ -1483,6 +1679,11 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 		/* A live swap entry with an empty slot (and no zeromap bit) is
 		 * a page whose write-out had not finished: the data is in the
 		 * swap cache.  Only if we looked there is "zeros" the answer. */
+		if (swap_table)
+			return fail(res, UZ_FAIL_UNSUPPORTED_KERNEL, where,
+				    uz_error_create(UZ_ERR_UNSUPPORTED,
+						    "not supported on this kernel (%u.%u): the zram slot is empty, so the page is a zero page or in the swap cache, which 6.18+ kernels keep in the swap table (swap_cluster_info.table, mm/swap_table.h): %s",
+						    m->kv >> 16, (m->kv >> 8) & 0xff, m->S.swapcache_why));
 		if (res->swapcache_unchecked)
 			return fail(res, UZ_FAIL_METADATA_MISSING, where,
 				    uz_error_create(UZ_ERR_FAULT,
@@ -1507,7 +1708,19 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 		if ((err = read_backing(m, d, sl.handle, page, res)))
 			return fail(res, res->failure, where, err);
 		res->source = UZ_SRC_BACKING_DEV;
-		return NULL;
+		if (!d->info.compressed_wb || sl.huge_flag)
+			return NULL;
+		/* 7.1+ compressed writeback (zram_drv.c decompress_bdev_page,
+		 * 7.1.13 and Debian 7.3.4): the block holds the slot's
+		 * compressed object, its size and priority still in the slot's
+		 * flags; a ZRAM_HUGE slot's block is the page itself. */
+		if (sl.size == 0 || sl.size >= m->page_size)
+			return fail(res, UZ_FAIL_INCONSISTENT, where,
+				    uz_error_create(UZ_ERR_FORMAT,
+						    "written back compressed (compressed_wb) with size %u and no ZRAM_HUGE",
+						    sl.size));
+		memcpy(ctx->obj, page, sl.size);
+		return decompress_slot(ctx, d, &sl, where, page, res);
 	case UZ_SLOT_INCONSISTENT:
 		return fail(res, UZ_FAIL_INCONSISTENT, where,
 			    uz_error_create(UZ_ERR_FORMAT, "table entry handle 0x%llx with size %u",
@@ -1535,23 +1748,7 @@ struct uz_error *uz_zram_resolve(struct uz_zram_model *m, struct uz_zram_ctx *ct
 	res->source = UZ_SRC_ZRAM;
 	if (res->huge)
 		return NULL;
-	if (sl.prio >= d->info.n_comps || !d->info.comp_algs[sl.prio])
-		return fail(res, UZ_FAIL_INCONSISTENT, where,
-			    uz_error_create(UZ_ERR_FORMAT, "priority %u has no algorithm", sl.prio));
-	if (!d->info.codec_known[sl.prio])
-		return fail(res, UZ_FAIL_UNSUPPORTED_CODEC, where,
-			    uz_error_create(UZ_ERR_UNSUPPORTED, "algorithm \"%s\" is not supported",
-					    d->info.comp_algs[sl.prio]));
-	res->codec_known = true;
-	res->codec = d->info.codecs[sl.prio];
-	if (ctx->defer) {
-		/* Compressed objects are always shorter than a page (equal
-		 * means huge, handled above), so they fit the caller's page. */
-		memcpy(page, ctx->obj, sl.size);
-		res->deferred = true;
-		return NULL;
-	}
-	return uz_zram_decompress_deferred(ctx, res, ctx->obj, page);
+	return decompress_slot(ctx, d, &sl, where, page, res);
 }
 
 void uz_zram_ctx_set_defer(struct uz_zram_ctx *ctx, bool defer)

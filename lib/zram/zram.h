@@ -4,7 +4,8 @@
  *
  * Owns: swap_info classification (real swap vs. special entries, zram vs.
  * other block device vs. swap file), the swap cache lookup (swapper_spaces
- * XArrays, 4.20-6.17), the 6.12+ zeromap, zram devices (zram_index_idr and
+ * XArrays, 4.20-6.17; swap tables 7.1+), the zero marks (6.12-7.1 zeromap,
+ * 7.2+ swap table), zram devices (zram_index_idr and
  * swap_info->bdev->bd_disk->private_data), the zram table and its flag word,
  * zsmalloc handle -> obj -> page -> zspage -> size class -> object bytes with
  * validation at every step, choosing the codec and dictionary per slot, and
@@ -59,6 +60,13 @@ const char *uz_zram_unavailable_reason(const struct uz_zram_model *m);
 struct uz_error *uz_zram_require_readable(const struct uz_zram_model *m);
 /* Why the swap cache is not consulted (e.g. 6.18+ swap tables), or NULL. */
 const char *uz_zram_swapcache_unavailable_reason(const struct uz_zram_model *m);
+/* Swap PTEs resolve in order: swap cache, zero mark, zram slot.  On 6.18+
+ * the swap cache and, from 7.2, the zero marks live in the per-cluster swap
+ * table (swap_cluster_info.table, mm/swap_table.h).  Its 7.1+ format is
+ * read; the 6.18-7.0 one (folio pointers) is not: there every result has
+ * swapcache_unchecked set, and an empty zram slot (a zero page, or a page
+ * whose data is only in the swap cache) fails with
+ * UZ_FAIL_UNSUPPORTED_KERNEL instead of reading as zeros. */
 
 /* ---- swap areas ---- */
 
@@ -80,6 +88,10 @@ struct uz_swap_area_info {
 	char bdev_name[32];      /* gendisk disk_name, "" if unknown */
 	int zram_device;         /* index into uz_zram_device(), or -1 */
 	bool has_zeromap;        /* 6.12+ si->zeromap */
+	const char *problem;     /* NULL, or why its block device / gendisk could not
+				    be read (filtered out of the dump...): then kind
+				    is UZ_SWAP_BLOCK only by default, and its entries
+				    fail with this reason */
 };
 
 /* Number of swap types the kernel has had (nr_swapfiles). */
@@ -131,6 +143,8 @@ struct uz_zram_device_info {
 	uint64_t backing_bitmap;     /* unsigned long *: bit set = block in use */
 	uint64_t backing_nr_pages;   /* device size in pages when it was attached */
 	bool backing_known;          /* bitmap and nr_pages read from the types */
+	bool compressed_wb;          /* 7.1+ zram->compressed_wb: written-back blocks hold
+					the compressed object, not the page */
 	uint64_t bd_count;           /* stats.bd_count: blocks in use, per the kernel */
 	bool valid_bd_count;
 	/* The image attached with uz_zram_attach_backing, or NULL. */
@@ -214,6 +228,8 @@ enum uz_slot_failure {
 	UZ_FAIL_UNSUPPORTED_CODEC,   /* algorithm name unknown to lib/codec */
 	UZ_FAIL_SWAPCACHE_STALE,     /* dirty swap-cache page filtered out; zram copy is stale */
 	UZ_FAIL_INCONSISTENT,        /* zram table entry contradicts itself */
+	UZ_FAIL_UNSUPPORTED_KERNEL,  /* the answer lies in a structure of this kernel
+					version that is not read (6.18+ swap table) */
 };
 const char *uz_slot_failure_name(enum uz_slot_failure f);
 

@@ -26,6 +26,8 @@ struct layout {
 	/* CONFIG_ZRAM_WRITEBACK: bdev, bitmap, nr_pages, stats.bd_count */
 	struct uz_member zram_bdev, zram_bitmap, zram_nr_pages, st_bd_count;
 	bool has_wb_bitmap, has_bd_count;
+	struct uz_member zram_compressed_wb;   /* 7.1+ */
+	bool has_compressed_wb;
 	/* backing_dev's path: struct file -> path -> dentry/vfsmount -> mount */
 	struct uz_member file_dentry, file_mnt, dentry_parent, dentry_name;
 	struct uz_member vfsmount_root, mount_mnt, mount_parent, mount_mountpoint;
@@ -79,6 +81,13 @@ struct swap_layout {
 	struct uz_member as_pages, xa_head;
 	struct uz_xa_layout xa;
 	bool xa_ok;
+	/* 7.1+ swap cache and (7.2+) zero marks: the per-cluster swap table
+	 * (si->cluster_info[offset / n].table[offset % n], mm/swap.h) */
+	bool swaptable;
+	struct uz_member si_cluster_info, ci_table;
+	uint64_t ci_size;               /* sizeof(struct swap_cluster_info) */
+	uint64_t tb_entries;            /* SWAPFILE_CLUSTER: sizeof(struct swap_table) / 8 */
+	struct uz_swp_tb_layout tb;
 };
 
 struct device {
@@ -87,7 +96,7 @@ struct device {
 	void *dict[UZ_ZRAM_MAX_COMPS];
 	struct uz_zs_obj_layout obj;
 	bool obj_ok;
-	char obj_why[256];              /* why obj_ok is false */
+	char obj_why[320];              /* why obj_ok is false */
 	char problem[256];              /* why the device cannot be read at all */
 	int backing_fd;                 /* attached image, -1 if none */
 	char *backing_path;
@@ -98,6 +107,8 @@ struct area_priv {
 	uint64_t zeromap;
 	uint64_t swapper_spaces;        /* struct address_space * array, 0 if none */
 	uint32_t nr_swapper_spaces;
+	uint64_t cluster_info;          /* 7.1+ struct swap_cluster_info array, 0 if none */
+	char problem[256];              /* see uz_swap_area_info.problem */
 };
 
 struct uz_zram_model {
@@ -107,6 +118,7 @@ struct uz_zram_model {
 	uint64_t page_size;
 	unsigned page_shift;
 	bool have_zram;                 /* zram/zsmalloc types usable */
+	bool zram_kernel_unsupported;   /* refused by uz_zram_check_kernel_version */
 	char zram_why[1024];
 	struct layout L;
 	struct swap_layout S;

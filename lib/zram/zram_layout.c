@@ -16,7 +16,33 @@ static const struct uz_zram_quirk_row quirk_rows[] = {
 	  "mm/zsmalloc.c 5.17 (ffedd09fa9b0): get_next_page() reads page->index, not page->freelist" },
 	{ UZ_QUIRK_ZSMALLOC_PAGE_TYPE, UZ_KV(6, 11, 0), 0,
 	  "mm/zsmalloc.c 6.11: zsmalloc pages carry a page type (PG_zsmalloc; PGTY_zsmalloc from 6.12)" },
+	{ UZ_QUIRK_OBJ_CLASS_INDEX, UZ_KV(7, 3, 0), 0,
+	  "mm/zsmalloc.c 7.3 (Debian linux-source-7.3 7.3.4; not in 7.2.6 or Debian 7.2.13): "
+	  "location_to_obj() = pfn << ZS_OBJ_PFN_SHIFT | class_idx << ZS_OBJ_IDX_BITS | obj_idx, "
+	  "ZS_OBJ_CLASS_BITS = CLASS_BITS + 1 = 9 on 64-bit" },
+	{ UZ_QUIRK_SWAP_TABLE_PFN, UZ_KV(7, 1, 0), 0,
+	  "mm/swap_table.h 7.1.13 (also 7.2.6, Debian 7.3.4): cached entry = pfn << SWAP_CACHE_PFN_MARK_BITS(2) | "
+	  "SWP_TB_PFN_MARK(0b10), shadow = xa value, flags in the top SWP_TB_FLAGS_BITS; 6.19.6 stored folio pointers" },
+	{ UZ_QUIRK_SWAP_TABLE_ZERO_FLAG, UZ_KV(7, 2, 0), 0,
+	  "mm/swap_table.h 7.2.6 and Debian 7.3.4: SWP_TB_ZERO_FLAG = BIT(BITS_PER_LONG - SWP_TB_FLAGS_BITS) "
+	  "if SWAP_TABLE_HAS_ZEROFLAG, else swap_cluster_info.zero_bitmap; si->zeromap gone (7.1.13 has it)" },
 };
+
+struct uz_error *uz_zram_check_kernel_version(uint32_t kv)
+{
+	unsigned a = kv >> 16, b = (kv >> 8) & 0xff;
+	if (kv == 0)
+		return uz_error_create(UZ_ERR_UNSUPPORTED,
+				       "kernel version unknown: the zram table entry, zsmalloc obj and swap layouts "
+				       "depend on it (lib/zram/zram_layout.c)");
+	if ((kv & ~UINT32_C(0xff)) > (UZ_ZRAM_NEWEST_KNOWN & ~UINT32_C(0xff)))
+		return uz_error_create(UZ_ERR_UNSUPPORTED,
+				       "kernel %u.%u is newer than %u.%u, the newest kernel whose zram table entry, "
+				       "zsmalloc obj/zspage and swap layouts vmcore-unzram knows "
+				       "(lib/zram/zram_layout.c); not read, rather than read wrongly",
+				       a, b, UZ_ZRAM_NEWEST_KNOWN >> 16, (UZ_ZRAM_NEWEST_KNOWN >> 8) & 0xff);
+	return NULL;
+}
 
 bool uz_zram_quirk(enum uz_zram_quirk q, uint32_t kv)
 {
@@ -61,6 +87,59 @@ bool uz_zs_page_type_matches(enum uz_zs_page_sig sig, uint32_t type_value, uint3
 unsigned uz_swp_type_shift(uint32_t kv)
 {
 	return kv >= UZ_KV(4, 20, 0) ? 58 : 57;
+}
+
+/* ---- swap table entries ---- */
+
+struct uz_error *uz_swp_tb_layout_init(uint32_t kv, unsigned swap_cache_pfn_bits,
+				       struct uz_swp_tb_layout *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!uz_zram_quirk(UZ_QUIRK_SWAP_TABLE_PFN, kv))
+		return uz_error_create(UZ_ERR_UNSUPPORTED,
+				       "swap table entries of kernel %u.%u (folio pointers, 6.18-7.0) are not read",
+				       kv >> 16, (kv >> 8) & 0xff);
+	/* The PFN mark is 2 bits in both.  7.1.13 mm/swap_table.h: only a
+	 * count on top, SWP_TB_COUNT_BITS = min(4, 64 - pfn - 2).  7.2.6 and
+	 * 7.3.4 mm/swap.h + swap_table.h: SWP_TB_FLAGS_BITS = min(5, 64 - pfn
+	 * - 2), the zero flag its lowest bit when more than SWAP_COUNT_MIN_BITS
+	 * (2) bits are left beside the PFN and the mark. */
+	if (swap_cache_pfn_bits < 20 || swap_cache_pfn_bits > 60)
+		return uz_error_create(UZ_ERR_USAGE, "SWAP_CACHE_PFN_BITS %u", swap_cache_pfn_bits);
+	unsigned room = 64 - 2 - swap_cache_pfn_bits;
+	bool zero_era = uz_zram_quirk(UZ_QUIRK_SWAP_TABLE_ZERO_FLAG, kv);
+	unsigned most = zero_era ? 5 : 4;
+	out->flags_bits = room < most ? room : most;
+	out->zero_flag = zero_era && room > 2;
+	return NULL;
+}
+
+void uz_swp_tb_decode(const struct uz_swp_tb_layout *l, uint64_t tb, struct uz_swp_tb *out)
+{
+	memset(out, 0, sizeof(*out));
+	unsigned shift = 64 - l->flags_bits;
+	uint64_t flags = tb >> shift, low = tb & (~UINT64_C(0) >> l->flags_bits);
+	if (tb == ~UINT64_C(0) << 3) {
+		out->kind = UZ_SWP_TB_BAD;
+		return;
+	}
+	if ((tb & 1) == 1)
+		out->kind = UZ_SWP_TB_SHADOW;
+	else if ((tb & 3) == 2)
+		out->kind = UZ_SWP_TB_CACHED;
+	else if (low == 0)   /* a count on an empty entry is a slot in use, not cached */
+		out->kind = tb == 0 ? UZ_SWP_TB_FREE : UZ_SWP_TB_SHADOW;
+	else if ((tb & 7) == 4) {
+		out->kind = UZ_SWP_TB_POINTER;
+		return;
+	} else {
+		out->kind = UZ_SWP_TB_BAD;   /* ...000 with other bits: no such entry */
+		return;
+	}
+	if (out->kind == UZ_SWP_TB_CACHED)
+		out->pfn = low >> 2;
+	out->zero = l->zero_flag && (flags & 1);
+	out->count = (unsigned)(flags >> (l->zero_flag ? 1 : 0));
 }
 
 /* ---- flag word ---- */
@@ -185,36 +264,84 @@ void uz_zram_slot_decode(const struct uz_zram_flag_layout *l, uint64_t page_size
 
 /* ---- obj ---- */
 
-struct uz_error *uz_zs_obj_layout_init(unsigned physmem_bits, unsigned page_shift,
-				       unsigned tag_bits, struct uz_zs_obj_layout *out)
+struct uz_error *uz_zs_obj_layout_init_class(unsigned physmem_bits, unsigned page_shift,
+					     unsigned tag_bits, unsigned class_bits,
+					     struct uz_zs_obj_layout *out)
 {
-	if (page_shift < 12 || physmem_bits <= page_shift || physmem_bits > 64 || tag_bits > 1)
+	if (page_shift < 12 || physmem_bits <= page_shift || physmem_bits > 64 || tag_bits > 1 ||
+	    (class_bits != 0 && class_bits != 9) || (tag_bits && class_bits))
 		return uz_error_create(UZ_ERR_USAGE,
-				       "bad zsmalloc obj layout: physmem %u bits, page shift %u, tag %u bits",
-				       physmem_bits, page_shift, tag_bits);
+				       "bad zsmalloc obj layout: physmem %u bits, page shift %u, tag %u bits, class %u bits",
+				       physmem_bits, page_shift, tag_bits, class_bits);
 	out->pfn_bits = physmem_bits - page_shift;
 	out->tag_bits = tag_bits;
-	if (out->pfn_bits + tag_bits >= 64 - 8)
+	out->class_bits = class_bits;
+	if (out->pfn_bits + tag_bits + class_bits >= 64 - 8)
 		return uz_error_create(UZ_ERR_USAGE, "zsmalloc obj layout leaves no index bits");
-	out->index_bits = 64 - out->pfn_bits - tag_bits;
+	out->index_bits = 64 - out->pfn_bits - tag_bits - class_bits;
 	if (out->index_bits > 32)
 		return uz_error_create(UZ_ERR_USAGE, "zsmalloc obj layout gives %u index bits (> 32)",
 				       out->index_bits);
 	return NULL;
 }
 
+struct uz_error *uz_zs_obj_layout_init(unsigned physmem_bits, unsigned page_shift,
+				       unsigned tag_bits, struct uz_zs_obj_layout *out)
+{
+	return uz_zs_obj_layout_init_class(physmem_bits, page_shift, tag_bits, 0, out);
+}
+
+void uz_zs_obj_decode_class(const struct uz_zs_obj_layout *l, uint64_t obj,
+			    uint64_t *pfn, uint32_t *class_idx, uint32_t *idx)
+{
+	obj >>= l->tag_bits;
+	*idx = (uint32_t)(obj & ((UINT64_C(1) << l->index_bits) - 1));
+	obj >>= l->index_bits;
+	*class_idx = (uint32_t)(obj & ((UINT64_C(1) << l->class_bits) - 1));
+	*pfn = obj >> l->class_bits;
+}
+
 void uz_zs_obj_decode(const struct uz_zs_obj_layout *l, uint64_t obj,
 		      uint64_t *pfn, uint32_t *idx)
 {
-	obj >>= l->tag_bits;
-	*pfn = obj >> l->index_bits;
-	*idx = (uint32_t)(obj & ((UINT64_C(1) << l->index_bits) - 1));
+	uint32_t cls;
+	uz_zs_obj_decode_class(l, obj, pfn, &cls, idx);
+}
+
+uint64_t uz_zs_obj_encode_class(const struct uz_zs_obj_layout *l, uint64_t pfn,
+				uint32_t class_idx, uint32_t idx)
+{
+	uint64_t obj = (pfn << l->class_bits) | (class_idx & ((UINT64_C(1) << l->class_bits) - 1));
+	obj = (obj << l->index_bits) | (idx & ((UINT64_C(1) << l->index_bits) - 1));
+	return obj << l->tag_bits;
 }
 
 uint64_t uz_zs_obj_encode(const struct uz_zs_obj_layout *l, uint64_t pfn, uint32_t idx)
 {
-	uint64_t obj = (pfn << l->index_bits) | (idx & ((UINT64_C(1) << l->index_bits) - 1));
-	return obj << l->tag_bits;
+	return uz_zs_obj_encode_class(l, pfn, 0, idx);
+}
+
+size_t uz_zs_obj_class_bits(uint32_t kv, unsigned pfn_bits, unsigned page_shift, unsigned out[2])
+{
+	/* mm/zsmalloc.c 7.3: encoded only if ZS_OBJ_PFN_SHIFT >= (CLASS_BITS + 1)
+	 * + ZS_PAGES_PER_ZSPAGE_BITS + ZS_OBJS_PER_PAGE_BITS (PAGE_SHIFT - 5);
+	 * ZS_PAGES_PER_ZSPAGE_BITS is 2..4 for CONFIG_ZSMALLOC_CHAIN_SIZE 4..16. */
+	if (!uz_zram_quirk(UZ_QUIRK_OBJ_CLASS_INDEX, kv) || pfn_bits >= 64 || page_shift < 5) {
+		out[0] = 0;
+		return 1;
+	}
+	unsigned shift = 64 - pfn_bits, need = 9 + (page_shift - 5);
+	if (shift >= need + 4) {          /* any chain size */
+		out[0] = 9;
+		return 1;
+	}
+	if (shift < need + 2) {           /* no chain size */
+		out[0] = 0;
+		return 1;
+	}
+	out[0] = 9;                       /* depends on CONFIG_ZSMALLOC_CHAIN_SIZE */
+	out[1] = 0;
+	return 2;
 }
 
 const unsigned *uz_zs_physmem_bits_candidates(size_t *n)

@@ -38,6 +38,18 @@ enum uz_zram_quirk {
 	 * get_next_page, ffedd09fa9b0); page->freelist in 4.8-5.16. */
 	UZ_QUIRK_NEXT_PAGE_IN_INDEX,
 	UZ_QUIRK_ZSMALLOC_PAGE_TYPE,
+	/* zsmalloc obj holds the size class index between the pfn and the
+	 * object index (ZS_OBJ_CLASS_BITS, 64-bit only) from 7.3 (mm/zsmalloc.c
+	 * location_to_obj; absent in 7.2.13): see uz_zs_obj_class_bits(). */
+	UZ_QUIRK_OBJ_CLASS_INDEX,
+	/* Swap table entries hold a cached folio as its PFN (pfn << 2 | 0b10)
+	 * from 7.1 (mm/swap_table.h 7.1.13); 6.18-6.19 stored a folio pointer,
+	 * a format we do not read (7.0 not checked). */
+	UZ_QUIRK_SWAP_TABLE_PFN,
+	/* The zero-page mark moved from si->zeromap into the swap table entry
+	 * (SWP_TB_ZERO_FLAG, or the cluster's zero_bitmap) in 7.2 (mm/swap_table.h
+	 * 7.2.6; include/linux/swap.h 7.2.6 has no zeromap). */
+	UZ_QUIRK_SWAP_TABLE_ZERO_FLAG,
 	UZ_QUIRK_COUNT
 };
 
@@ -50,6 +62,15 @@ struct uz_zram_quirk_row {
 
 /* True if quirk q applies to kernel version kv. */
 bool uz_zram_quirk(enum uz_zram_quirk q, uint32_t kv);
+
+/* The newest kernel (major.minor) whose zram, zsmalloc and swap layouts
+ * were checked against its source for the rows of this file: Debian's
+ * linux-source-7.3 7.3.4.  A newer kernel may have changed what no type
+ * tells (the obj encoding, flag meanings...), so the model refuses to read
+ * its zram devices: uz_zram_check_kernel_version() says why, naming the
+ * structures and the version.  Kernel version 0 (unknown) is refused too. */
+#define UZ_ZRAM_NEWEST_KNOWN UZ_KV(7, 3, 0)
+struct uz_error *uz_zram_check_kernel_version(uint32_t kv);
 /* The table itself (for docs and --zram-info). */
 const struct uz_zram_quirk_row *uz_zram_quirk_table(size_t *n);
 
@@ -71,6 +92,40 @@ bool uz_zs_page_type_matches(enum uz_zs_page_sig sig, uint32_t type_value, uint3
 /* SWP_TYPE_SHIFT of swp_entry_t.val (kernel-facts §1.3): 58 from 4.20
  * (BITS_PER_XA_VALUE - MAX_SWAPFILES_SHIFT), 57 before. */
 unsigned uz_swp_type_shift(uint32_t kv);
+
+/* ---- swap table entries (7.1+, mm/swap_table.h) ---- */
+
+/* One entry of a cluster's swap table, 64-bit:
+ *   0                       free slot
+ *   ...SHADOW...1           swapped out, not in the swap cache
+ *   ...PFN...10             in the swap cache: the folio's PFN << 2
+ *   ...100                  (reserved for pointers, unused)
+ *   ~0 << 3                 bad slot
+ * with, in the top SWP_TB_FLAGS_BITS = min(5, 64 - SWAP_CACHE_PFN_BITS - 2)
+ * bits of free/shadow/PFN entries, the swap count and (7.2+, when at least
+ * 3 bits are left: SWAP_TABLE_HAS_ZEROFLAG) the zero flag as the lowest of
+ * them.  SWAP_CACHE_PFN_BITS = MAX_POSSIBLE_PHYSMEM_BITS - PAGE_SHIFT. */
+enum uz_swp_tb_kind {
+	UZ_SWP_TB_FREE,
+	UZ_SWP_TB_SHADOW,        /* in use, not cached (a shadow, or only flags) */
+	UZ_SWP_TB_CACHED,
+	UZ_SWP_TB_POINTER,
+	UZ_SWP_TB_BAD,
+};
+struct uz_swp_tb {
+	enum uz_swp_tb_kind kind;
+	uint64_t pfn;            /* CACHED: the folio's pfn */
+	bool zero;               /* the zero flag (only with zero_flag in the layout) */
+	unsigned count;          /* swap count field */
+};
+struct uz_swp_tb_layout {
+	unsigned flags_bits;     /* SWP_TB_FLAGS_BITS */
+	bool zero_flag;          /* the zero flag is in the entry (7.2+ SWAP_TABLE_HAS_ZEROFLAG) */
+};
+/* UZ_ERR_UNSUPPORTED for a version without the PFN format (< 7.1). */
+struct uz_error *uz_swp_tb_layout_init(uint32_t kv, unsigned swap_cache_pfn_bits,
+				       struct uz_swp_tb_layout *out);
+void uz_swp_tb_decode(const struct uz_swp_tb_layout *l, uint64_t tb, struct uz_swp_tb *out);
 
 /* ---- zram table entry flag word ---- */
 
@@ -123,18 +178,42 @@ void uz_zram_slot_decode(const struct uz_zram_flag_layout *l, uint64_t page_size
 
 /* ---- zsmalloc obj ---- */
 
+/* obj = ((pfn << (class_bits + index_bits)) | (class << index_bits) | idx)
+ *       << tag_bits
+ * 4.8-6.8: tag 1, class 0; 6.9-7.2: tag 0, class 0; 7.3+ (64-bit): tag 0,
+ * class ZS_OBJ_CLASS_BITS = 9, index ZS_OBJ_IDX_BITS = 64 - _PFN_BITS - 9. */
 struct uz_zs_obj_layout {
 	unsigned pfn_bits;       /* _PFN_BITS = MAX_POSSIBLE_PHYSMEM_BITS - PAGE_SHIFT */
 	unsigned tag_bits;       /* OBJ_TAG_BITS below the index: 1 before 6.9, 0 after */
-	unsigned index_bits;     /* OBJ_INDEX_BITS = 64 - pfn_bits - tag_bits */
+	unsigned class_bits;     /* ZS_OBJ_CLASS_BITS between index and pfn: 0 before 7.3 */
+	unsigned index_bits;     /* OBJ_INDEX_BITS / ZS_OBJ_IDX_BITS = 64 - the rest */
 };
 
+/* A layout without class bits (every kernel before 7.3). */
 struct uz_error *uz_zs_obj_layout_init(unsigned physmem_bits, unsigned page_shift,
 				       unsigned tag_bits, struct uz_zs_obj_layout *out);
+/* Any layout; class_bits 0 or 9 (CLASS_BITS + 1). */
+struct uz_error *uz_zs_obj_layout_init_class(unsigned physmem_bits, unsigned page_shift,
+					     unsigned tag_bits, unsigned class_bits,
+					     struct uz_zs_obj_layout *out);
 void uz_zs_obj_decode(const struct uz_zs_obj_layout *l, uint64_t obj,
 		      uint64_t *pfn, uint32_t *idx);
+/* Also the size class index the obj names (7.3+), 0 without class bits. */
+void uz_zs_obj_decode_class(const struct uz_zs_obj_layout *l, uint64_t obj,
+			    uint64_t *pfn, uint32_t *class_idx, uint32_t *idx);
 /* Inverse, for tests and fuzzing. */
 uint64_t uz_zs_obj_encode(const struct uz_zs_obj_layout *l, uint64_t pfn, uint32_t idx);
+uint64_t uz_zs_obj_encode_class(const struct uz_zs_obj_layout *l, uint64_t pfn,
+				uint32_t class_idx, uint32_t idx);
+
+/* The ZS_OBJ_CLASS_BITS values kernel kv may use with this _PFN_BITS and
+ * page shift, most likely first; returns how many (1 or 2) in out[].
+ * Before 7.3: {0}.  7.3 (mm/zsmalloc.c): CLASS_BITS + 1 = 9 on 64-bit when
+ * ZS_OBJ_PFN_SHIFT (64 - _PFN_BITS) >= 9 + ZS_PAGES_PER_ZSPAGE_BITS +
+ * (PAGE_SHIFT - 5), else 0; ZS_PAGES_PER_ZSPAGE_BITS is 2, 3 or 4 from
+ * CONFIG_ZSMALLOC_CHAIN_SIZE (4..16), which no type tells, so when the
+ * answer depends on it both values are returned, to be probed. */
+size_t uz_zs_obj_class_bits(uint32_t kv, unsigned pfn_bits, unsigned page_shift, unsigned out[2]);
 
 /* Candidate MAX_POSSIBLE_PHYSMEM_BITS values to probe, most likely first
  * (x86_64 52 or 46; arm64 52, 48, 47...).  *n gets the count. */

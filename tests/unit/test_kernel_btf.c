@@ -345,7 +345,9 @@ static void encode_name(struct ks_tables *k, char type, const char *name)
 	k->names_len += n;
 }
 
-enum ks_mode { KS_RELATIVE, KS_ABSOLUTE_PERCPU, KS_ADDRESSES };
+/* KS_PLACE_RELATIVE: 7.0/7.1+ (scripts/kallsyms.c --pc-relative, 7.1.13),
+ * `base` being the address of kallsyms_offsets[0]. */
+enum ks_mode { KS_RELATIVE, KS_ABSOLUTE_PERCPU, KS_ADDRESSES, KS_PLACE_RELATIVE };
 
 static void build_kallsyms(struct ks_tables *k, const struct sym *syms, size_t n, enum ks_mode mode,
 			   uint64_t base, struct uz_kallsyms_raw *raw)
@@ -363,6 +365,8 @@ static void build_kallsyms(struct ks_tables *k, const struct sym *syms, size_t n
 		int32_t off;
 		if (mode == KS_RELATIVE)
 			off = (int32_t)(uint32_t)(syms[i].addr - base);
+		else if (mode == KS_PLACE_RELATIVE)   /* .long sym - . */
+			off = (int32_t)(int64_t)(syms[i].addr - (base + 4 * i));
 		else if (syms[i].absolute)
 			off = (int32_t)syms[i].addr;
 		else
@@ -380,7 +384,9 @@ static void build_kallsyms(struct ks_tables *k, const struct sym *syms, size_t n
 	raw->offsets = k->offsets;
 	raw->offsets_size = n * (mode == KS_ADDRESSES ? 8 : 4);
 	raw->absolute_addresses = mode == KS_ADDRESSES;
-	raw->relative_base = base;
+	raw->place_relative = mode == KS_PLACE_RELATIVE;
+	raw->relative_base = mode == KS_PLACE_RELATIVE ? 0 : base;
+	raw->offsets_addr = mode == KS_PLACE_RELATIVE ? base : 0;
 }
 
 #define BASE 0xffffffff93000000ULL
@@ -449,6 +455,18 @@ UT_TEST(kallsyms_decode_modes)
 		return;
 
 	build_kallsyms(&k, syms + 2, n - 2, KS_ADDRESSES, 0, &raw);
+	UT_OK(uz_kallsyms_decode(&raw, &ks));
+	check_symbols(ut_, ks, syms, n, false);
+	uz_kallsyms_free(ks);
+	if (ut_->failed)
+		return;
+
+	/* 7.0/7.1+: each offset relative to its own entry; the table sits
+	 * after the symbols (offsets negative) in the real image. */
+	build_kallsyms(&k, syms + 2, n - 2, KS_PLACE_RELATIVE, BASE + 0x800000, &raw);
+	int32_t first;
+	memcpy(&first, k.offsets, 4);
+	UT_ASSERT(first < 0);
 	UT_OK(uz_kallsyms_decode(&raw, &ks));
 	check_symbols(ut_, ks, syms, n, false);
 	uz_kallsyms_free(ks);
@@ -658,5 +676,58 @@ UT_TEST(btf_provider_over_fake_memory)
 	btf__free(b);
 }
 
+/* 7.1+ VMCOREINFO has SYMBOL(kallsyms_offsets) and no
+ * SYMBOL(kallsyms_relative_base) (kernel/vmcore_info.c 7.1.13): read
+ * through uz_kallsyms_read, the addresses come out place-relative, with
+ * _text and the per-CPU-free symbol set of a 7.x x86_64 kernel. */
+UT_TEST(kallsyms_read_place_relative)
+{
+	enum { K_NUM = 0x100, K_TINDEX = 0x200, K_TTABLE = 0x400, K_OFFSETS = 0xc00, K_NAMES = 0x2000 };
+	uint64_t va = 0xffffffff81000000ULL + 0x2a400000ULL;
+	const struct sym syms[] = {
+		{ 'T', "_text", va, false },
+		{ 'T', "zs_malloc", va + 0x3a1230, false },
+		{ 'D', "swap_info", va + 0x1e40a80, false },
+		{ 'b', "nr_swapfiles", va + 0x2f00010, false },
+	};
+	size_t n = sizeof(syms) / sizeof(syms[0]);
+	static struct ks_tables k;
+	struct uz_kallsyms_raw kraw;
+	build_kallsyms(&k, syms, n, KS_PLACE_RELATIVE, va + K_OFFSETS, &kraw);
+	struct fake_mem mem = { calloc(1, 0x48000), va, 0x48000 };   /* names are read 256 KiB at a time */
+	UT_ASSERT(mem.bytes);
+	uint32_t num = (uint32_t)n;
+	memcpy(mem.bytes + K_NUM, &num, 4);
+	memcpy(mem.bytes + K_TINDEX, k.token_index, sizeof(k.token_index));
+	memcpy(mem.bytes + K_TTABLE, k.token_table, k.token_table_len);
+	memcpy(mem.bytes + K_OFFSETS, k.offsets, 4 * n);
+	memcpy(mem.bytes + K_NAMES, k.names, k.names_len);
+	char text[512];
+	snprintf(text, sizeof(text),
+		 "OSRELEASE=7.3.4+deb13-cloud-amd64\nPAGESIZE=4096\n"
+		 "SYMBOL(kallsyms_names)=%llx\nSYMBOL(kallsyms_num_syms)=%llx\n"
+		 "SYMBOL(kallsyms_token_table)=%llx\nSYMBOL(kallsyms_token_index)=%llx\n"
+		 "SYMBOL(kallsyms_offsets)=%llx\n",
+		 (unsigned long long)(va + K_NAMES), (unsigned long long)(va + K_NUM),
+		 (unsigned long long)(va + K_TTABLE), (unsigned long long)(va + K_TINDEX),
+		 (unsigned long long)(va + K_OFFSETS));
+	struct uz_vmci *vmci;
+	UT_OK(uz_vmci_parse(text, strlen(text), &vmci));
+	struct uz_kallsyms *ks = NULL;
+	UT_OK(uz_kallsyms_read(fake_read, &mem, vmci, &ks));
+	UT_ASSERT(ks);
+	if (ks) {
+		UT_ASSERT_EQ(uz_kallsyms_count(ks), n);
+		for (size_t i = 0; i < n; i++) {
+			const struct uz_kallsyms_symbol *s = uz_kallsyms_lookup(ks, syms[i].name);
+			UT_ASSERT(s && s->addr == syms[i].addr && !s->absolute);
+		}
+	}
+	uz_kallsyms_free(ks);
+	uz_vmci_free(vmci);
+	free(mem.bytes);
+}
+
 UT_MAIN(UT_CASE(btf_types_from_memory), UT_CASE(btf_rejects_garbage), UT_CASE(kallsyms_decode_modes),
-	UT_CASE(kallsyms_hostile), UT_CASE(btf_provider_over_fake_memory))
+	UT_CASE(kallsyms_hostile), UT_CASE(btf_provider_over_fake_memory),
+	UT_CASE(kallsyms_read_place_relative))

@@ -128,6 +128,47 @@ UT_TEST(flags_6_18_entry_lock)
 	UT_ASSERT_EQ(sl.prio, 1);
 }
 
+/* 7.1 .. 7.3 (drivers/block/zram/zram_drv.h in 7.1.13, 7.2.6, Debian
+ * 7.3.4): the same enum as 6.18, but the word is attr.flags, a u32 inside
+ * union { unsigned long __lock; struct attr { u32 flags; u32 ac_time; } },
+ * so 32 bits wide; ZRAM_ENTRY_LOCK is a bit lock on the whole __lock word. */
+UT_TEST(flags_7_x_attr_flags_word)
+{
+	struct enum_set s = ENUM_SET(enum_6_18);
+	struct uz_zram_flag_layout l;
+	UT_OK(uz_zram_flag_layout_from_enum(lookup, &s, 12, 32, &l));
+	UT_ASSERT_EQ(l.flag_shift, 13);
+	UT_ASSERT_EQ(l.same_bit, 13);
+	UT_ASSERT_EQ(l.wb_bit, 15);
+	UT_ASSERT_EQ(l.huge_bit, 17);
+	UT_ASSERT_EQ(l.prio_bit, 20);
+	UT_ASSERT_EQ(l.prio_width, 2);
+	UT_ASSERT_EQ(l.word_bits, 32);
+	struct uz_zram_slot sl;
+	/* Read as 8 bytes, the high half is ac_time (boot seconds): ignored. */
+	uz_zram_slot_decode(&l, 4096, 0x8000, (UINT64_C(12345) << 32) | (1u << 14) | (2u << 20) | 1200, &sl);
+	UT_ASSERT_EQ(sl.kind, UZ_SLOT_STORED);
+	UT_ASSERT_EQ(sl.size, 1200);
+	UT_ASSERT_EQ(sl.prio, 2);
+	uz_zram_slot_decode(&l, 4096, 0x8000, (1u << 17) | 4096, &sl);
+	UT_ASSERT_EQ(sl.kind, UZ_SLOT_STORED);
+	UT_ASSERT(sl.huge_flag);
+	uz_zram_slot_decode(&l, 4096, 77, 1u << 15, &sl);
+	UT_ASSERT_EQ(sl.kind, UZ_SLOT_WRITTEN_BACK);
+	uz_zram_slot_decode(&l, 4096, 0x0101010101010101ull, 1u << 13, &sl);
+	UT_ASSERT_EQ(sl.kind, UZ_SLOT_SAME);
+	/* 64 KiB pages: ZRAM_FLAG_SHIFT = PAGE_SHIFT + 1 = 17, PRIO_BIT2 = 25 < 32 */
+	static const struct enum_row e64k[] = {
+		{ "ZRAM_SAME", 17 }, { "ZRAM_ENTRY_LOCK", 18 }, { "ZRAM_WB", 19 },
+		{ "ZRAM_PP_SLOT", 20 }, { "ZRAM_HUGE", 21 }, { "ZRAM_IDLE", 22 },
+		{ "ZRAM_INCOMPRESSIBLE", 23 }, { "ZRAM_COMP_PRIORITY_BIT1", 24 },
+		{ "ZRAM_COMP_PRIORITY_BIT2", 25 },
+	};
+	struct enum_set s64 = ENUM_SET(e64k);
+	UT_OK(uz_zram_flag_layout_from_enum(lookup, &s64, 16, 32, &l));
+	UT_ASSERT_EQ(l.flag_shift, 17);
+}
+
 UT_TEST(flags_5_15_and_4_9)
 {
 	struct enum_set s515 = ENUM_SET(enum_5_15);
@@ -202,6 +243,134 @@ UT_TEST(obj_decode_per_version)
 	UT_ASSERT_EQ(l64k.index_bits, 28);
 	UT_ERR(uz_zs_obj_layout_init(12, 12, 0, &l64k), UZ_ERR_USAGE);
 	UT_ERR(uz_zs_obj_layout_init(52, 12, 2, &l64k), UZ_ERR_USAGE);
+}
+
+/* The obj value per kernel version and arch, from each version's
+ * mm/zsmalloc.c (location_to_obj/obj_to_location) and the arch's
+ * MAX_POSSIBLE_PHYSMEM_BITS (52 on x86_64 4.19+ and arm64 6.12+):
+ *   6.1.176, 6.8    ((pfn << OBJ_INDEX_BITS) | idx) << OBJ_TAG_BITS(1)
+ *   6.9 .. 7.2      (pfn << OBJ_INDEX_BITS) | idx, OBJ_INDEX_BITS = 64 - _PFN_BITS
+ *                   (6.12.107, 6.18.15, 6.19.6, 7.1.13, 7.2.6, Debian 7.2.13)
+ *   7.3 (Debian 7.3.4)  pfn << ZS_OBJ_PFN_SHIFT | class << ZS_OBJ_IDX_BITS | idx,
+ *                   ZS_OBJ_CLASS_BITS = CLASS_BITS(8) + 1 = 9 on 64-bit when
+ *                   ZS_OBJ_PFN_SHIFT >= 9 + ZS_PAGES_PER_ZSPAGE_BITS + PAGE_SHIFT - 5
+ * Each row's obj is written out by hand from those formulas; the 7.3 x86_64
+ * one is a value read from a real Debian 7.3.4 kdump (kernel-facts §10). */
+struct obj_row {
+	const char *label;
+	uint32_t kv;
+	unsigned physmem, page_shift;
+	unsigned tag, class_bits, index_bits;
+	uint64_t obj, pfn;
+	uint32_t cls, idx;
+};
+
+static const struct obj_row obj_rows[] = {
+	{ "6.1 x86_64", UZ_KV(6, 1, 176), 52, 12, 1, 0, 23, 0x1234500000eull, 0x12345, 0, 7 },
+	{ "6.12 x86_64", UZ_KV(6, 12, 107), 52, 12, 0, 0, 24, 0x12345000007ull, 0x12345, 0, 7 },
+	{ "6.12 arm64 64K", UZ_KV(6, 12, 107), 52, 16, 0, 0, 28, 0x12345000000bull, 0x12345, 0, 11 },
+	{ "6.18 x86_64", UZ_KV(6, 18, 15), 52, 12, 0, 0, 24, 0x266c7000003ull, 0x266c7, 0, 3 },
+	{ "7.1 x86_64", UZ_KV(7, 1, 13), 52, 12, 0, 0, 24, 0x266c7000003ull, 0x266c7, 0, 3 },
+	{ "7.2 x86_64", UZ_KV(7, 2, 13), 52, 12, 0, 0, 24, 0x266c7430000ull, 0x266c7, 0, 0x430000 },
+	/* the real 7.3.4 value: pfn 0x266c7, class 134, index 0 */
+	{ "7.3 x86_64 (real)", UZ_KV(7, 3, 4), 52, 12, 0, 9, 15, 0x266c7430000ull, 0x266c7, 134, 0 },
+	/* (0x266c7 << 24) | (254 << 15) | 0x7fff: last class, largest index */
+	{ "7.3 arm64 4K", UZ_KV(7, 3, 4), 52, 12, 0, 9, 15, 0x266c77f7fffull, 0x266c7, 254, 0x7fff },
+	/* 16K: _PFN_BITS 38, shift 26, index 17: (0x9a31 << 26) | (60 << 17) | 5 */
+	{ "7.3 arm64 16K", UZ_KV(7, 3, 4), 52, 14, 0, 9, 17, 0x268c4780005ull, 0x9a31, 60, 5 },
+	/* 64K: _PFN_BITS 36, shift 28, index 19: (0x1234 << 28) | (3 << 19) | 9 */
+	{ "7.3 arm64 64K", UZ_KV(7, 3, 4), 52, 16, 0, 9, 19, 0x12340180009ull, 0x1234, 3, 9 },
+};
+
+UT_TEST(obj_decode_table_by_version)
+{
+	for (size_t i = 0; i < sizeof(obj_rows) / sizeof(obj_rows[0]); i++) {
+		const struct obj_row *r = &obj_rows[i];
+		unsigned cb[2];
+		size_t ncb = uz_zs_obj_class_bits(r->kv, r->physmem - r->page_shift, r->page_shift, cb);
+		if (ncb != 1 || cb[0] != r->class_bits)
+			UT_FAIL("%s: class bits %u (of %zu), expected %u", r->label, cb[0], ncb, r->class_bits);
+		UT_ASSERT_EQ(uz_zram_quirk(UZ_QUIRK_OBJ_TAG_BIT, r->kv), r->tag == 1);
+		struct uz_zs_obj_layout l;
+		UT_OK(uz_zs_obj_layout_init_class(r->physmem, r->page_shift, r->tag, cb[0], &l));
+		if (l.index_bits != r->index_bits)
+			UT_FAIL("%s: %u index bits, expected %u", r->label, l.index_bits, r->index_bits);
+		uint64_t pfn;
+		uint32_t cls, idx;
+		uz_zs_obj_decode_class(&l, r->obj, &pfn, &cls, &idx);
+		if (pfn != r->pfn || cls != r->cls || idx != r->idx)
+			UT_FAIL("%s: obj 0x%llx decoded as pfn 0x%llx class %u index 0x%x", r->label,
+				(unsigned long long)r->obj, (unsigned long long)pfn, cls, idx);
+		UT_ASSERT_EQ(uz_zs_obj_encode_class(&l, r->pfn, r->cls, r->idx), r->obj);
+	}
+	/* The real 7.3.4 value under the 7.2 rules: all low 24 bits taken as
+	 * the index, 0x430000, far past any zspage: what failed on that dump. */
+	struct uz_zs_obj_layout l72, l73;
+	UT_OK(uz_zs_obj_layout_init(52, 12, 0, &l72));
+	UT_OK(uz_zs_obj_layout_init_class(52, 12, 0, 9, &l73));
+	uint64_t pfn;
+	uint32_t idx;
+	uz_zs_obj_decode(&l72, 0x266c7430000ull, &pfn, &idx);
+	UT_ASSERT_EQ(idx, 0x430000);
+	uz_zs_obj_decode(&l73, 0x266c7430000ull, &pfn, &idx);
+	UT_ASSERT_EQ(idx, 0);
+	UT_ASSERT_EQ(pfn, 0x266c7);
+	/* Where CONFIG_ZSMALLOC_CHAIN_SIZE decides (64 - _PFN_BITS between
+	 * need + 2 and need + 3), both values are candidates, 9 first;
+	 * 32 pfn bits with 4K pages leave room for any chain size. */
+	unsigned cb[2];
+	UT_ASSERT_EQ(uz_zs_obj_class_bits(UZ_KV(7, 3, 0), 42, 16, cb), 2);   /* shift 22, need 20 */
+	UT_ASSERT(cb[0] == 9 && cb[1] == 0);
+	UT_ASSERT_EQ(uz_zs_obj_class_bits(UZ_KV(7, 3, 0), 45, 16, cb), 1);   /* shift 19 < 22 */
+	UT_ASSERT_EQ(cb[0], 0);
+	UT_ASSERT_EQ(uz_zs_obj_class_bits(UZ_KV(7, 3, 0), 32, 12, cb), 1);
+	UT_ASSERT_EQ(cb[0], 9);
+	UT_ASSERT_EQ(uz_zs_obj_class_bits(UZ_KV(7, 2, 255), 40, 12, cb), 1);
+	UT_ASSERT_EQ(cb[0], 0);
+	/* a tag bit and class bits never go together; class bits are 0 or 9 */
+	UT_ERR(uz_zs_obj_layout_init_class(52, 12, 1, 9, &l73), UZ_ERR_USAGE);
+	UT_ERR(uz_zs_obj_layout_init_class(52, 12, 0, 8, &l73), UZ_ERR_USAGE);
+}
+
+/* Swap table entries (mm/swap_table.h): 7.1.13 count in the top min(4, ..)
+ * bits; 7.2.6 / Debian 7.3.4 flags in the top min(5, 64 - 2 -
+ * SWAP_CACHE_PFN_BITS) bits, the zero flag lowest; SWAP_CACHE_PFN_BITS =
+ * MAX_POSSIBLE_PHYSMEM_BITS - PAGE_SHIFT (40 on x86_64 4K, 36 arm64 64K). */
+UT_TEST(swap_table_entries_by_version)
+{
+	struct uz_swp_tb_layout l71, l73, l73_64k;
+	UT_ERR(uz_swp_tb_layout_init(UZ_KV(6, 19, 6), 40, &l71), UZ_ERR_UNSUPPORTED);
+	UT_ERR(uz_swp_tb_layout_init(UZ_KV(7, 0, 13), 40, &l71), UZ_ERR_UNSUPPORTED);
+	UT_OK(uz_swp_tb_layout_init(UZ_KV(7, 1, 13), 40, &l71));
+	UT_OK(uz_swp_tb_layout_init(UZ_KV(7, 3, 4), 40, &l73));
+	UT_OK(uz_swp_tb_layout_init(UZ_KV(7, 3, 4), 36, &l73_64k));
+	UT_ASSERT(l71.flags_bits == 4 && !l71.zero_flag);
+	UT_ASSERT(l73.flags_bits == 5 && l73.zero_flag);
+	UT_ASSERT(l73_64k.flags_bits == 5 && l73_64k.zero_flag);
+	struct uz_swp_tb t;
+	uz_swp_tb_decode(&l73, 0, &t);
+	UT_ASSERT_EQ(t.kind, UZ_SWP_TB_FREE);
+	/* cached: pfn 0x266c7 << 2 | 0b10, count 1 (bit 60) */
+	uz_swp_tb_decode(&l73, (UINT64_C(1) << 60) | (0x266c7ull << 2) | 2, &t);
+	UT_ASSERT(t.kind == UZ_SWP_TB_CACHED && t.pfn == 0x266c7 && t.count == 1 && !t.zero);
+	/* shadow (xa value) with the zero flag (bit 59) and count 2 */
+	uz_swp_tb_decode(&l73, (UINT64_C(2) << 60) | (UINT64_C(1) << 59) | 0x1234561, &t);
+	UT_ASSERT(t.kind == UZ_SWP_TB_SHADOW && t.zero && t.count == 2);
+	/* 7.1: bit 59 is not a flag, the count is bits 60-63 */
+	uz_swp_tb_decode(&l71, (UINT64_C(3) << 60) | (UINT64_C(1) << 59) | 1, &t);
+	UT_ASSERT(t.kind == UZ_SWP_TB_SHADOW && !t.zero && t.count == 3);
+	uz_swp_tb_decode(&l71, (UINT64_C(1) << 60) | (0x9a31ull << 2) | 2, &t);
+	UT_ASSERT(t.kind == UZ_SWP_TB_CACHED && t.pfn == 0x9a31);
+	uz_swp_tb_decode(&l73, ~UINT64_C(0) << 3, &t);      /* SWP_TB_BAD */
+	UT_ASSERT_EQ(t.kind, UZ_SWP_TB_BAD);
+	uz_swp_tb_decode(&l73, 0xffff888012345600ull | 4, &t);
+	UT_ASSERT_EQ(t.kind, UZ_SWP_TB_POINTER);
+	/* a count alone (swp_tb_is_countable's null case): in use, not cached */
+	uz_swp_tb_decode(&l73, (UINT64_C(1) << 60) | (UINT64_C(1) << 59), &t);
+	UT_ASSERT(t.kind == UZ_SWP_TB_SHADOW && t.zero && t.count == 1);
+	/* other bits with the low bits 000 are no entry */
+	uz_swp_tb_decode(&l73, (UINT64_C(1) << 60) | 0x100, &t);
+	UT_ASSERT_EQ(t.kind, UZ_SWP_TB_BAD);
 }
 
 UT_TEST(zspage_bitfields)
@@ -314,6 +483,28 @@ UT_TEST(quirk_rows_by_version)
 	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_NEXT_PAGE_IN_INDEX, UZ_KV(6, 1, 0)));
 	UT_ASSERT(!uz_zram_quirk(UZ_QUIRK_ZSMALLOC_PAGE_TYPE, UZ_KV(6, 10, 14)));
 	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_ZSMALLOC_PAGE_TYPE, UZ_KV(6, 12, 107)));
+	UT_ASSERT(!uz_zram_quirk(UZ_QUIRK_OBJ_CLASS_INDEX, UZ_KV(7, 2, 13)));
+	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_OBJ_CLASS_INDEX, UZ_KV(7, 3, 0)));
+	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_OBJ_CLASS_INDEX, UZ_KV(7, 3, 4)));
+	UT_ASSERT(!uz_zram_quirk(UZ_QUIRK_SWAP_TABLE_PFN, UZ_KV(6, 19, 6)));
+	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_SWAP_TABLE_PFN, UZ_KV(7, 1, 13)));
+	UT_ASSERT(!uz_zram_quirk(UZ_QUIRK_SWAP_TABLE_ZERO_FLAG, UZ_KV(7, 1, 13)));
+	UT_ASSERT(uz_zram_quirk(UZ_QUIRK_SWAP_TABLE_ZERO_FLAG, UZ_KV(7, 2, 6)));
+	/* the newest known kernel; newer ones, and an unknown version, are
+	 * refused with the structures and the version named */
+	UT_OK(uz_zram_check_kernel_version(UZ_KV(6, 1, 176)));
+	UT_OK(uz_zram_check_kernel_version(UZ_KV(7, 3, 4)));
+	UT_OK(uz_zram_check_kernel_version(UZ_KV(7, 3, 255)));
+	struct uz_error *err = uz_zram_check_kernel_version(UZ_KV(7, 4, 0));
+	UT_ASSERT(err && err->code == UZ_ERR_UNSUPPORTED && strstr(err->message, "kernel 7.4") &&
+		  strstr(err->message, "7.3") && strstr(err->message, "zsmalloc obj"));
+	uz_error_destroy(err);
+	err = uz_zram_check_kernel_version(UZ_KV(8, 0, 0));
+	UT_ASSERT(err && strstr(err->message, "kernel 8.0"));
+	uz_error_destroy(err);
+	err = uz_zram_check_kernel_version(0);
+	UT_ASSERT(err && err->code == UZ_ERR_UNSUPPORTED && strstr(err->message, "unknown"));
+	uz_error_destroy(err);
 	size_t n;
 	const struct uz_zram_quirk_row *rows = uz_zram_quirk_table(&n);
 	UT_ASSERT_EQ(n, UZ_QUIRK_COUNT);
@@ -475,7 +666,9 @@ UT_TEST(xarray_corrupt_trees_fail_cleanly)
 }
 
 UT_MAIN(UT_CASE(flags_6_1_lock_first), UT_CASE(flags_6_12_priority_and_32bit_word),
-	UT_CASE(flags_6_18_entry_lock), UT_CASE(flags_5_15_and_4_9), UT_CASE(flags_errors),
-	UT_CASE(obj_decode_per_version), UT_CASE(zspage_bitfields),
+	UT_CASE(flags_6_18_entry_lock), UT_CASE(flags_7_x_attr_flags_word),
+	UT_CASE(flags_5_15_and_4_9), UT_CASE(flags_errors),
+	UT_CASE(obj_decode_per_version), UT_CASE(obj_decode_table_by_version), UT_CASE(swap_table_entries_by_version),
+	UT_CASE(zspage_bitfields),
 	UT_CASE(object_span_and_straddle), UT_CASE(quirk_rows_by_version),
 	UT_CASE(xarray_load), UT_CASE(xarray_for_each), UT_CASE(xarray_corrupt_trees_fail_cleanly))

@@ -40,6 +40,7 @@ struct uz_kernel {
 	uint8_t pages[F_NPAGES * F_PAGE_STRUCT];
 	bool excluded[F_NPAGES];
 	uint32_t kv;
+	bool v73;                  /* types as 7.3 has them (f_members_73, f_enums_73) */
 };
 
 static uint64_t f_va(uint64_t pfn) { return F_DIRECT + pfn * F_PAGE; }
@@ -103,12 +104,44 @@ static const struct { const char *type; uint64_t size; } f_sizes[] = {
 	{ "struct zram", 312 }, { "struct zcomp_params", 32 }, { "struct zram_table_entry", 24 },
 	{ "struct size_class", 328 }, { "struct page", F_PAGE_STRUCT },
 	{ "struct swap_info_struct", 0x140 }, { "struct address_space", 192 },
+	/* 6.18+ (read only from 7.1): struct swap_table { atomic_long_t
+	 * entries[SWAPFILE_CLUSTER = HPAGE_PMD_NR = 512]; } on x86_64 */
+	{ "struct swap_cluster_info", 48 }, { "struct swap_table", 4096 },
 };
 static const struct { const char *name; int64_t value; } f_enums[] = {
 	{ "ZRAM_SAME", 13 }, { "ZRAM_WB", 14 }, { "ZRAM_UNDER_WB", 15 }, { "ZRAM_HUGE", 16 },
 	{ "ZRAM_IDLE", 17 }, { "ZRAM_INCOMPRESSIBLE", 18 }, { "ZRAM_COMP_PRIORITY_BIT1", 19 },
 	{ "ZRAM_COMP_PRIORITY_BIT2", 20 }, { "SWP_USED", 1 }, { "SWP_BLKDEV", 64 },
 	{ "PG_dirty", 4 }, { "PGTY_zsmalloc", 0xf6 },
+};
+
+/* What differs in 7.3 among the members the model reads, from Debian's
+ * linux-source-7.3 (7.3.4): zram_drv.h struct zram_table_entry { handle;
+ * union { unsigned long __lock; struct attr { u32 flags; u32 ac_time; } } },
+ * include/linux/swap.h swap_info_struct without zeromap (gone in 7.2),
+ * mm/zsmalloc.c struct zspage first_zpdesc at 16 (6.14+), struct page's
+ * index renamed __folio_index (include/linux/mm_types.h).  size 0: absent. */
+static const struct f_type f_members_73[] = {
+	{ "struct zram_table_entry", "flags", 0, 0, 0, 0 },
+	{ "struct zram_table_entry", "attr.flags", 8, 4, 0, 0 },
+	{ "struct swap_info_struct", "zeromap", 0, 0, 0, 0 },
+	{ "struct zspage", "first_page", 0, 0, 0, 0 },
+	{ "struct zspage", "first_zpdesc", 16, 8, 0, 0 },
+	{ "struct page", "index", 0, 0, 0, 0 },
+	{ "struct page", "__folio_index", 32, 8, 0, 0 },
+	{ "struct zram", "compressed_wb", 300, 1, 0, 0 },   /* 7.1+ bool; offset of this fake */
+	/* mm/swap.h 7.3.4: swap_cluster_info { spinlock_t lock; u16 count; u8 flags;
+	 * u8 order; atomic_long_t *table; ... }: table at 8 */
+	{ "struct swap_info_struct", "cluster_info", 0x60, 8, 0, 0 },
+	{ "struct swap_cluster_info", "table", 8, 8, 0, 0 },
+};
+/* enum zram_pageflags of 7.1 .. 7.3 (zram_drv.h 7.1.13, 7.2.6, Debian 7.3.4;
+ * ZRAM_FLAG_SHIFT = PAGE_SHIFT + 1 = 13); INT64_MIN: absent. */
+static const struct { const char *name; int64_t value; } f_enums_73[] = {
+	{ "ZRAM_SAME", 13 }, { "ZRAM_ENTRY_LOCK", 14 }, { "ZRAM_WB", 15 }, { "ZRAM_PP_SLOT", 16 },
+	{ "ZRAM_HUGE", 17 }, { "ZRAM_IDLE", 18 }, { "ZRAM_INCOMPRESSIBLE", 19 },
+	{ "ZRAM_COMP_PRIORITY_BIT1", 20 }, { "ZRAM_COMP_PRIORITY_BIT2", 21 },
+	{ "ZRAM_UNDER_WB", INT64_MIN },
 };
 
 /* Where the fake puts things: physical page numbers relative to F_BASE_PFN. */
@@ -241,7 +274,16 @@ struct uz_error *uz_kernel_type_size(struct uz_kernel *k, const char *type, uint
 struct uz_error *uz_kernel_member(struct uz_kernel *k, const char *type, const char *name,
 				  struct uz_member *out)
 {
-	(void)k;
+	for (size_t i = 0; k->v73 && i < sizeof(f_members_73) / sizeof(f_members_73[0]); i++)
+		if (!strcmp(f_members_73[i].type, type) && !strcmp(f_members_73[i].member, name)) {
+			if (!f_members_73[i].size)
+				return uz_error_create(UZ_ERR_NOT_FOUND, "no member %s.%s", type, name);
+			out->offset = f_members_73[i].offset;
+			out->size = f_members_73[i].size;
+			out->bit_offset = f_members_73[i].bit_off;
+			out->bit_size = f_members_73[i].bit_size;
+			return NULL;
+		}
 	for (size_t i = 0; i < sizeof(f_members) / sizeof(f_members[0]); i++)
 		if (!strcmp(f_members[i].type, type) && !strcmp(f_members[i].member, name)) {
 			out->offset = f_members[i].offset;
@@ -268,7 +310,13 @@ struct uz_error *uz_kernel_array_len(struct uz_kernel *k, const char *type, cons
 }
 struct uz_error *uz_kernel_enumerator(struct uz_kernel *k, const char *name, int64_t *value)
 {
-	(void)k;
+	for (size_t i = 0; k->v73 && i < sizeof(f_enums_73) / sizeof(f_enums_73[0]); i++)
+		if (!strcmp(f_enums_73[i].name, name)) {
+			if (f_enums_73[i].value == INT64_MIN)
+				return uz_error_create(UZ_ERR_NOT_FOUND, "no enumerator %s", name);
+			*value = f_enums_73[i].value;
+			return NULL;
+		}
 	for (size_t i = 0; i < sizeof(f_enums) / sizeof(f_enums[0]); i++)
 		if (!strcmp(f_enums[i].name, name)) {
 			*value = f_enums[i].value;
@@ -960,6 +1008,297 @@ UT_TEST(old_kernel_rules_change_obj_decoding)
 	free(s.k);
 }
 
+UT_TEST(unreadable_block_device_fails_its_area_only)
+{
+	/* Swap type 1's struct block_device in a page the dump left out (seen
+	 * on a real 7.3.4 dump filtered by a makedumpfile that does not know
+	 * compound_info): the model opens, that area's entries fail with the
+	 * reason, zram0's still resolve. */
+	SCENE(s);
+	put64(s.k, A_SI2 + 0x100, f_va(pa(P_FILTERED)) + 0x40);
+	struct uz_zram_model *m;
+	UT_OK(uz_zram_model_open(s.k, &m));
+	const struct uz_swap_area_info *a = uz_zram_swap_area(m, 1);
+	UT_ASSERT(a && a->problem && strstr(a->problem, "swap type 1 unreadable"));
+	UT_ASSERT(uz_zram_swap_area(m, 0)->problem == NULL);
+	UT_ASSERT_EQ(uz_zram_swap_kind(m, 0), UZ_SWAP_ZRAM);
+	uz_zram_model_close(m);
+	uint8_t page[F_PAGE];
+	struct uz_slot_result r;
+	struct uz_error *err = resolve(s.k, 1, 5, page, &r);
+	UT_ASSERT(err && err->code == UZ_ERR_FAULT && strstr(err->message, "block device"));
+	uz_error_destroy(err);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_METADATA_MISSING);
+	UT_OK(resolve(s.k, 0, S_TEXT, page, &r));
+	UT_ASSERT_MEM(page, s.text, F_PAGE);
+	free(s.k);
+}
+
+/* ---- 7.3: the same scene as Debian 7.3.4 lays it out ---- */
+
+/* obj in 7.3 (mm/zsmalloc.c location_to_obj, Debian 7.3.4): pfn << 24 |
+ * class << 15 | index on x86_64 4K (_PFN_BITS 40, ZS_OBJ_CLASS_BITS 9). */
+static uint64_t obj73(uint64_t pfn, uint32_t cls, uint32_t idx)
+{
+	return (pfn << 24) | ((uint64_t)cls << 15) | idx;
+}
+
+static void reencode73(struct uz_kernel *k, unsigned handle_i, uint32_t cls)
+{
+	uint8_t *p;
+	uint64_t obj = 0;
+	if (f_find(k, handle_va(handle_i), 8, &p))
+		memcpy(&obj, p, 8);
+	put64(k, handle_va(handle_i), obj73(obj >> 24, cls, (uint32_t)(obj & 0xffffff)));
+}
+
+/* The 6.12 scene turned into a 7.3.4 one: 7.3 types (f_members_73,
+ * f_enums_73), obj values with the class index, flag bits moved by
+ * ZRAM_ENTRY_LOCK (WB 14 -> 15, HUGE 16 -> 17). */
+static void scene_to_7_3(struct scene *s)
+{
+	struct uz_kernel *k = s->k;
+	k->kv = UZ_KV(7, 3, 4);
+	k->v73 = true;
+	static const struct { unsigned slot; uint32_t cls; } objs[] = {
+		{ S_TEXT, CLASS_A }, { S_STRADDLE, CLASS_A }, { S_HUGE, CLASS_HUGE },
+		{ S_CACHED, CLASS_A }, { S_BADMAGIC, CLASS_A }, { S_FILTERED, CLASS_B },
+		{ S_CORRUPT, CLASS_A }, { S_WRONGIDX, CLASS_A },
+	};
+	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++)
+		reencode73(k, objs[i].slot, objs[i].cls);
+	uint8_t *p;
+	uint32_t huge_flags = (1u << 17) | F_PAGE;
+	if (f_find(k, f_va(pa(P_TABLE)) + 24ull * S_HUGE + 8, 4, &p))
+		memcpy(p, &huge_flags, 4);
+	uint32_t wb_flags = 1u << 15;
+	if (f_find(k, f_va(pa(P_TABLE)) + 24ull * S_WB + 8, 4, &p))
+		memcpy(p, &wb_flags, 4);
+	/* The swap cache and the zero marks: one cluster (slots 0..511), its
+	 * swap table in the page 6.12 used for the zeromap.  Entries as
+	 * mm/swap_table.h 7.3.4 makes them on x86_64 (SWAP_CACHE_PFN_BITS 40:
+	 * flags in bits 59-63, zero flag 59, count 60-63): every slot in use a
+	 * shadow with count 1, S_CACHED the cached page's PFN << 2 | 0b10,
+	 * S_ZEROMAP a shadow with the zero flag. */
+	uint64_t cl = f_va(pa(P_XA)), table = f_va(pa(P_ZEROMAP));
+	memset(k->mem + (size_t)P_XA * F_PAGE, 0, F_PAGE);
+	put64(k, A_SI + 0x60, cl);
+	put64(k, cl + 8, table);
+	for (unsigned i = 1; i < S_NSLOTS; i++)
+		put64(k, table + 8ull * i, (UINT64_C(1) << 60) | 1);
+	put64(k, table + 8ull * S_CACHED, (UINT64_C(1) << 60) | (pa(P_CACHED) << 2) | 2);
+	put64(k, table + 8ull * S_ZEROMAP, (UINT64_C(1) << 60) | (UINT64_C(1) << 59) | 1);
+}
+
+UT_TEST(kernel_7_3_obj_with_class_index)
+{
+	SCENE(s);
+	scene_to_7_3(&s);
+	struct uz_zram_model *m;
+	UT_OK(uz_zram_model_open(s.k, &m));
+	UT_ASSERT_EQ(uz_zram_device(m, 0)->pfn_bits, 40);
+	UT_ASSERT(!uz_zram_swap_area(m, 0)->has_zeromap);           /* gone in 7.2 */
+	UT_ASSERT(uz_zram_swapcache_unavailable_reason(m) == NULL);   /* the swap table is read */
+	struct uz_zram_ctx *c;
+	UT_OK(uz_zram_ctx_create(m, &c));
+	uint8_t page[F_PAGE];
+	struct uz_slot_result r;
+	UT_OK(uz_zram_resolve(m, c, 0, S_TEXT, page, &r));
+	UT_ASSERT_EQ(r.source, UZ_SRC_ZRAM);
+	UT_ASSERT_MEM(page, s.text, F_PAGE);
+	UT_ASSERT_EQ(r.obj_idx, 0);
+	UT_ASSERT(!r.swapcache_unchecked);
+	UT_OK(uz_zram_resolve(m, c, 0, S_STRADDLE, page, &r));
+	UT_ASSERT_MEM(page, s.straddle, F_PAGE);
+	UT_ASSERT(r.straddles);
+	UT_OK(uz_zram_resolve(m, c, 0, S_HUGE, page, &r));
+	UT_ASSERT(r.huge);
+	UT_ASSERT_MEM(page, s.huge, F_PAGE);
+	UT_OK(uz_zram_resolve(m, c, 0, S_SAME, page, &r));
+	UT_ASSERT_EQ(r.source, UZ_SRC_SAME_FILLED);
+	UT_ASSERT_EQ(r.fill_word, s.fill);
+	UT_ERR(uz_zram_resolve(m, c, 0, S_WB, page, &r), UZ_ERR_UNSUPPORTED);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_WRITTEN_BACK);
+	UT_ASSERT_EQ(r.backing_block, WB_BLOCK);
+	/* From the swap table: the cached page wins over its stale zram copy,
+	 * the zero mark gives zeros, a shadow with an empty slot reads as the
+	 * kernel reads it (zeros). */
+	uint8_t zero[F_PAGE];
+	memset(zero, 0, sizeof(zero));
+	UT_OK(uz_zram_resolve(m, c, 0, S_CACHED, page, &r));
+	UT_ASSERT_EQ(r.source, UZ_SRC_SWAPCACHE);
+	UT_ASSERT_EQ(r.swapcache_pfn, pa(P_CACHED));
+	UT_ASSERT_MEM(page, s.cached, F_PAGE);
+	UT_OK(uz_zram_resolve(m, c, 0, S_ZEROMAP, page, &r));
+	UT_ASSERT_EQ(r.source, UZ_SRC_ZEROMAP);
+	UT_ASSERT_MEM(page, zero, F_PAGE);
+	UT_OK(uz_zram_resolve(m, c, 0, S_EMPTY, page, &r));
+	UT_ASSERT_EQ(r.source, UZ_SRC_EMPTY);
+	UT_ASSERT_MEM(page, zero, F_PAGE);
+	struct uz_error *err;
+	/* the other failures keep their kinds */
+	UT_ERR(uz_zram_resolve(m, c, 0, S_BADMAGIC, page, &r), UZ_ERR_FORMAT);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_INVALID_LOCATION);
+	UT_ERR(uz_zram_resolve(m, c, 0, S_FILTERED, page, &r), UZ_ERR_FAULT);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_METADATA_MISSING);
+	UT_ERR(uz_zram_resolve(m, c, 0, S_WRONGIDX, page, &r), UZ_ERR_FORMAT);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_INVALID_LOCATION);
+	uz_zram_ctx_destroy(c);
+	uz_zram_model_close(m);
+
+	/* An obj naming another size class than its zspage's fails, naming both. */
+	put64(s.k, handle_va(S_CORRUPT), obj73(pa(P_OBJ) + 1, CLASS_A + 1, 4));
+	err = resolve(s.k, 0, S_CORRUPT, page, &r);
+	UT_ASSERT(err && err->code == UZ_ERR_FORMAT && strstr(err->message, "naming size class 121") &&
+		  strstr(err->message, "is class 120"));
+	uz_error_destroy(err);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_INVALID_LOCATION);
+	free(s.k);
+}
+
+/* 7.1+ compressed writeback (zram_drv.c decompress_bdev_page, 7.1.13 and
+ * Debian 7.3.4): with zram->compressed_wb the block holds the slot's
+ * compressed object (size and priority in the slot's flags), or the page
+ * itself for a ZRAM_HUGE slot. */
+UT_TEST(kernel_7_3_swap_table_unreadable)
+{
+	/* The swap table page filtered out: stored slots still resolve
+	 * (flagged), an empty slot cannot be trusted; a free entry under a
+	 * swap PTE is a lookup failure too. */
+	SCENE(s);
+	scene_to_7_3(&s);
+	s.k->excluded[P_ZEROMAP] = true;
+	uint8_t page[F_PAGE];
+	struct uz_slot_result r;
+	UT_OK(resolve(s.k, 0, S_TEXT, page, &r));
+	UT_ASSERT(r.swapcache_unchecked);
+	UT_ASSERT_MEM(page, s.text, F_PAGE);
+	UT_ERR(resolve(s.k, 0, S_EMPTY, page, &r), UZ_ERR_FAULT);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_METADATA_MISSING);
+	s.k->excluded[P_ZEROMAP] = false;
+	put64(s.k, f_va(pa(P_ZEROMAP)) + 8ull * S_EMPTY, 0);
+	struct uz_error *err = resolve(s.k, 0, S_EMPTY, page, &r);
+	UT_ASSERT(err && strstr(err->message, "free slot"));
+	uz_error_destroy(err);
+	free(s.k);
+}
+
+/* 6.18 - 7.0 store folio pointers in the swap table, a format not read:
+ * the 6.12 scene (no class bits, zeromap still there) read as 6.18.15. */
+UT_TEST(kernel_6_18_swap_table_refused_per_slot)
+{
+	SCENE(s);
+	s.k->kv = UZ_KV(6, 18, 15);
+	uint8_t page[F_PAGE];
+	struct uz_slot_result r;
+	UT_OK(resolve(s.k, 0, S_TEXT, page, &r));
+	UT_ASSERT(r.swapcache_unchecked);
+	UT_ASSERT_MEM(page, s.text, F_PAGE);
+	UT_OK(resolve(s.k, 0, S_ZEROMAP, page, &r));        /* si->zeromap until 7.1 */
+	UT_ASSERT_EQ(r.source, UZ_SRC_ZEROMAP);
+	struct uz_error *err = resolve(s.k, 0, S_EMPTY, page, &r);
+	UT_ASSERT(err && err->code == UZ_ERR_UNSUPPORTED &&
+		  strstr(err->message, "not supported on this kernel (6.18)") &&
+		  strstr(err->message, "folio pointers"));
+	uz_error_destroy(err);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_UNSUPPORTED_KERNEL);
+	free(s.k);
+}
+
+UT_TEST(kernel_7_3_compressed_writeback)
+{
+	SCENE(s);
+	scene_to_7_3(&s);
+	if (!wb_image("short.img", 1))
+		UT_FAIL("cannot write a temporary image");
+	char path[300];
+	snprintf(path, sizeof(path), "%s/cwb.img", wb_dir);
+	static uint8_t img[WB_NR_PAGES * F_PAGE];
+	memset(img, 0, sizeof(img));
+	uint32_t n = lz4_into(s.straddle, img + (size_t)WB_BLOCK * F_PAGE, F_PAGE);
+	if (!n || n >= F_PAGE)
+		UT_FAIL("lz4 does not fit a block");
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(img, 1, sizeof(img), f) != sizeof(img) || fclose(f) != 0)
+		UT_FAIL("cannot write %s", path);
+	uint64_t e = f_va(pa(P_TABLE)) + 24ull * S_WB;
+	put32(s.k, e + 8, (1u << 15) | n);                    /* ZRAM_WB | size */
+	s.k->mem[(A_ZRAM + 300) - f_va(F_BASE_PFN)] = 1;     /* compressed_wb */
+	uint8_t page[F_PAGE];
+	struct uz_slot_result r;
+	UT_OK(resolve_bk(s.k, path, S_WB, page, &r));
+	UT_ASSERT_EQ(r.source, UZ_SRC_BACKING_DEV);
+	UT_ASSERT(r.codec_known && r.codec == UZ_CODEC_LZ4);
+	UT_ASSERT_EQ(r.comp_len, n);
+	UT_ASSERT_MEM(page, s.straddle, F_PAGE);
+	/* compressed_wb off: the block is the page, returned as it is */
+	s.k->mem[(A_ZRAM + 300) - f_va(F_BASE_PFN)] = 0;
+	UT_OK(resolve_bk(s.k, path, S_WB, page, &r));
+	UT_ASSERT_MEM(page, img + (size_t)WB_BLOCK * F_PAGE, F_PAGE);
+	/* ZRAM_HUGE: the block is the page even with compressed_wb */
+	s.k->mem[(A_ZRAM + 300) - f_va(F_BASE_PFN)] = 1;
+	memcpy(img + (size_t)WB_BLOCK * F_PAGE, s.huge, F_PAGE);
+	f = fopen(path, "wb");
+	if (!f || fwrite(img, 1, sizeof(img), f) != sizeof(img) || fclose(f) != 0)
+		UT_FAIL("cannot write %s", path);
+	put32(s.k, e + 8, (1u << 15) | (1u << 17) | F_PAGE);
+	UT_OK(resolve_bk(s.k, path, S_WB, page, &r));
+	UT_ASSERT_MEM(page, s.huge, F_PAGE);
+	/* compressed, no ZRAM_HUGE, but a page-sized object: contradiction */
+	put32(s.k, e + 8, (1u << 15) | F_PAGE);
+	UT_ERR(resolve_bk(s.k, path, S_WB, page, &r), UZ_ERR_FORMAT);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_INCONSISTENT);
+	(void)remove(path);
+	free(s.k);
+}
+
+UT_TEST(kernel_7_3_memory_under_other_versions)
+{
+	SCENE(s);
+	scene_to_7_3(&s);
+	uint8_t page[F_PAGE];
+	struct uz_slot_result r;
+	/* Read with 7.2's rules (no class bits), as the 6.12-era reader did on
+	 * the real 7.3.4 dump: no obj layout validates, every stored slot fails
+	 * with the reason instead of a wrong page. */
+	s.k->kv = UZ_KV(7, 2, 13);
+	struct uz_zram_model *m;
+	UT_OK(uz_zram_model_open(s.k, &m));
+	UT_ASSERT_EQ(uz_zram_device(m, 0)->pfn_bits, 0);
+	uz_zram_model_close(m);
+	struct uz_error *err = resolve(s.k, 0, S_TEXT, page, &r);
+	UT_ASSERT(err && err->code == UZ_ERR_FORMAT && strstr(err->message, "kernel 7.2"));
+	uz_error_destroy(err);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_INVALID_LOCATION);
+
+	/* A kernel newer than the newest row: zram is not read at all, and
+	 * says why, naming the structures and both versions. */
+	s.k->kv = UZ_KV(7, 4, 1);
+	UT_OK(uz_zram_model_open(s.k, &m));
+	const char *why = uz_zram_unavailable_reason(m);
+	UT_ASSERT(why && strstr(why, "kernel 7.4 is newer than 7.3") && strstr(why, "zsmalloc obj"));
+	err = uz_zram_require_readable(m);
+	UT_ASSERT(err && err->code == UZ_ERR_UNSUPPORTED && strstr(err->message, "kernel 7.4"));
+	uz_error_destroy(err);
+	UT_ASSERT_EQ(uz_zram_swap_kind(m, 0), UZ_SWAP_ZRAM);    /* still classified */
+	uz_zram_model_close(m);
+	err = resolve(s.k, 0, S_TEXT, page, &r);
+	UT_ASSERT(err && err->code == UZ_ERR_UNSUPPORTED && strstr(err->message, "kernel 7.4"));
+	uz_error_destroy(err);
+	UT_ASSERT_EQ(r.failure, UZ_FAIL_UNSUPPORTED_KERNEL);
+
+	/* The 6.12 scene (objs without class) read with 7.3's rules: the class
+	 * check rejects every candidate. */
+	SCENE(old);
+	old.k->kv = UZ_KV(7, 3, 4);
+	old.k->v73 = true;
+	err = resolve(old.k, 0, S_TEXT, page, &r);
+	UT_ASSERT(err && strstr(err->message, "ZS_OBJ_CLASS_BITS") && strstr(err->message, "kernel 7.3"));
+	uz_error_destroy(err);
+	free(old.k);
+	free(s.k);
+}
+
 UT_MAIN(UT_CASE(model_finds_devices_and_areas), UT_CASE(resolve_compressed_and_straddling),
 	UT_CASE(resolve_same_empty_huge_zeromap_swapcache), UT_CASE(resolve_failures_are_classified),
 	UT_CASE(written_back_slot_reads_from_backing_image),
@@ -967,6 +1306,10 @@ UT_MAIN(UT_CASE(model_finds_devices_and_areas), UT_CASE(resolve_compressed_and_s
 	UT_CASE(scan_counts_agree_with_kernel_counters),
 	UT_CASE(filtered_table_page_counts_as_unreadable),
 	UT_CASE(unreadable_swap_cache_falls_back_but_not_for_empty_slots),
-	UT_CASE(old_kernel_rules_change_obj_decoding))
+	UT_CASE(old_kernel_rules_change_obj_decoding),
+	UT_CASE(unreadable_block_device_fails_its_area_only),
+	UT_CASE(kernel_7_3_obj_with_class_index), UT_CASE(kernel_7_3_swap_table_unreadable),
+	UT_CASE(kernel_6_18_swap_table_refused_per_slot), UT_CASE(kernel_7_3_compressed_writeback),
+	UT_CASE(kernel_7_3_memory_under_other_versions))
 
 #endif
