@@ -91,10 +91,10 @@ for set in $sets; do
         fi
         files=("$work/kept.vmcore" "$out") ;;
     esac
-    if ! "$bin" --quiet "${debuginfo[@]}" --report "$work/report.json" "${files[@]}" >"$work/run.log" 2>&1; then
+    if ! "$bin" --quiet --force "${debuginfo[@]}" --report "$work/report.json" "${files[@]}" >"$work/run.log" 2>&1; then
       rm -f "$out" "$work/kept.vmcore"
       if { [ "$level" -ne 0 ] && [ "$output" = "${output%+keep}" ] && [ "$(wc -l <"$work/run.log")" -eq 1 ] \
-           && grep -q 'is excluded from the dump (filtered by makedumpfile)' "$work/run.log"; } ||
+           && grep -q 'is excluded from the dump (filtered by makedumpfile' "$work/run.log"; } ||
          { [ "$output" = elf-btf ] && grep -q 'kallsyms lists no data symbols (CONFIG_KALLSYMS_ALL is off)' "$work/run.log"; }; then
         # The filtered input lacks kernel pages the walk needs (6.12 -d 31;
         # the +keep output is the remedy), or the kernel's kallsyms has no data
