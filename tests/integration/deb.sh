@@ -14,8 +14,8 @@
 # through a throw-away overlay.  Needs root (CI runs as root).
 set -u
 here=$(cd "$(dirname "$0")/../.." && pwd)
+. "$here/tests/vm/debian-root.sh"
 release=$here/build/release
-cache=${VMCORE_UNZRAM_CACHE:-$HOME/.cache/vmcore-unzram}
 [ "$(id -u)" -eq 0 ] || { echo "SKIP deb: needs root (chroot and overlay mounts)"; exit 0; }
 for b in vmcore-unzram zram-keep makedumpfile-zram; do
   [ -x "$release/$b" ] || { echo "FAIL deb-build: $release/$b not built (make VARIANT=release all)"; exit 1; }
@@ -45,21 +45,7 @@ else
 fi
 
 # 2. a fresh bookworm root, cached
-base=$cache/roots/bookworm-kdump-tools-2
-if [ ! -e "$base/.complete" ]; then
-  rm -rf "$base.tmp"; mkdir -p "$(dirname "$base")"
-  if ! debootstrap --variant=minbase \
-       --include=kdump-tools,makedumpfile,libbpf1,libdw1,libelf1,liblz4-1,liblzo2-2,libsnappy1v5,libzstd1,zlib1g \
-       bookworm "$base.tmp" >"$work/debootstrap.log" 2>&1; then
-    echo "FAIL deb-root: debootstrap failed: $(tail -n 3 "$work/debootstrap.log" | tr '\n' ' ')"; exit 1
-  fi
-  rm -rf "$base"; mv "$base.tmp" "$base"; touch "$base/.complete"
-fi
-mkdir -p "$work/upper" "$work/wk" "$merged"
-mount -t overlay overlay -o "lowerdir=$base,upperdir=$work/upper,workdir=$work/wk" "$merged" || {
-  echo "FAIL deb-root: overlay mount failed"; exit 1; }
-mount -t proc proc "$merged/proc"
-in_root() { chroot "$merged" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C "$@"; }
+uz_debian_root deb bookworm-kdump-tools-2 bookworm kdump-tools,makedumpfile,libbpf1,libdw1,libelf1,liblz4-1,liblzo2-2,libsnappy1v5,libzstd1,zlib1g "$work" || exit 1
 cp "$deb" "$merged/tmp/pkg.deb"
 cp "$merged/etc/default/kdump-tools" "$work/kdump-tools.before"
 

@@ -17,9 +17,9 @@
 # in ${VMCORE_UNZRAM_CACHE:-~/.cache/vmcore-unzram}/roots/.  Needs root.
 set -u
 here=$(cd "$(dirname "$0")/../.." && pwd)
+. "$here/tests/vm/debian-root.sh"
 release=$here/build/release
 asan=${UZ_BUILD:-$here/build/asan}
-cache=${VMCORE_UNZRAM_CACHE:-$HOME/.cache/vmcore-unzram}
 py=/usr/bin/python3
 [ "$(id -u)" -eq 0 ] || { echo "SKIP dracut: needs root (chroot and overlay mounts)"; exit 0; }
 for b in vmcore-unzram zram-keep makedumpfile-zram; do
@@ -38,21 +38,7 @@ trap cleanup EXIT
 fx=$("$here/tests/vm/fixtures" --kernel 6.12 2>"$work/fx.log" | tail -n 1)
 [ -d "$fx" ] || { echo "FAIL dracut-fixtures: $(tail -n 3 "$work/fx.log" | tr '\n' ' ')"; exit 1; }
 
-base=$cache/roots/bookworm-dracut
-if [ ! -e "$base/.complete" ]; then
-  rm -rf "$base.tmp"; mkdir -p "$(dirname "$base")"
-  if ! debootstrap --variant=minbase \
-       --include=dracut-core,makedumpfile,libbpf1,libdw1,libelf1,liblz4-1,liblzo2-2,libsnappy1v5,libzstd1,zlib1g \
-       bookworm "$base.tmp" >"$work/debootstrap.log" 2>&1; then
-    echo "FAIL dracut-root: debootstrap failed: $(tail -n 3 "$work/debootstrap.log" | tr '\n' ' ')"; exit 1
-  fi
-  rm -rf "$base"; mv "$base.tmp" "$base"; touch "$base/.complete"
-fi
-mkdir -p "$work/upper" "$work/wk" "$merged"
-mount -t overlay overlay -o "lowerdir=$base,upperdir=$work/upper,workdir=$work/wk" "$merged" || {
-  echo "FAIL dracut-root: overlay mount failed"; exit 1; }
-mount -t proc proc "$merged/proc"
-in_root() { chroot "$merged" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C "$@"; }
+uz_debian_root dracut bookworm-dracut bookworm dracut-core,makedumpfile,libbpf1,libdw1,libelf1,liblz4-1,liblzo2-2,libsnappy1v5,libzstd1,zlib1g "$work" || exit 1
 
 # 1. the package and the module, then an image with it
 deb=$(bash "$here/tools/mkdeb.sh" "$release" "$work/deb" 0.1.0 2>"$work/mkdeb.log") || {
